@@ -1,0 +1,1 @@
+"""Samenkracht-bot: the Telegram side, the application, and the command line."""

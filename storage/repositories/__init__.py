@@ -1,0 +1,1 @@
+"""Data access per aggregate: functions that take an AsyncSession and never commit."""

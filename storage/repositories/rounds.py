@@ -1,0 +1,156 @@
+"""Question sets, rounds, submissions and answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import (
+    Answer,
+    Membership,
+    Question,
+    QuestionSet,
+    Round,
+    RoundStatus,
+    Submission,
+    SubmissionStatus,
+)
+
+
+async def add_question_set(
+    session: AsyncSession, key: str, title: str, intro: str, questions: Sequence[Question]
+) -> QuestionSet:
+    """Store a new version of a question set with its questions."""
+    latest = (
+        await session.execute(
+            select(QuestionSet.version)
+            .where(QuestionSet.key == key)
+            .order_by(QuestionSet.version.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    question_set = QuestionSet(
+        key=key, version=(latest or 0) + 1, title=title, intro=intro, questions=list(questions)
+    )
+    session.add(question_set)
+    await session.flush()
+    return question_set
+
+
+async def question_set_by_key(session: AsyncSession, key: str) -> QuestionSet | None:
+    """Return the newest version of a question set, questions loaded."""
+    statement = (
+        select(QuestionSet)
+        .where(QuestionSet.key == key)
+        .order_by(QuestionSet.version.desc())
+        .limit(1)
+        .options(selectinload(QuestionSet.questions))
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def questions_of(session: AsyncSession, question_set_id: int) -> list[Question]:
+    statement = (
+        select(Question)
+        .where(Question.question_set_id == question_set_id)
+        .order_by(Question.position)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def add_round(
+    session: AsyncSession,
+    group_id: int,
+    question_set_id: int,
+    deadline: datetime,
+    opened_at: datetime,
+    meeting_id: int | None = None,
+) -> Round:
+    row = Round(
+        group_id=group_id,
+        question_set_id=question_set_id,
+        deadline=deadline,
+        opened_at=opened_at,
+        meeting_id=meeting_id,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def open_rounds_for_group(session: AsyncSession, group_id: int, at: datetime) -> list[Round]:
+    statement = (
+        select(Round)
+        .where(Round.group_id == group_id, Round.status == RoundStatus.OPEN, Round.deadline > at)
+        .order_by(Round.opened_at)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def active_submission(session: AsyncSession, person_id: int) -> Submission | None:
+    """Return the person's submission in progress, if any (the oldest first)."""
+    statement = (
+        select(Submission)
+        .where(
+            Submission.person_id == person_id,
+            Submission.status == SubmissionStatus.IN_PROGRESS,
+        )
+        .order_by(Submission.started_at, Submission.id)
+        .limit(1)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def submission_for(session: AsyncSession, round_id: int, person_id: int) -> Submission | None:
+    statement = select(Submission).where(
+        Submission.round_id == round_id, Submission.person_id == person_id
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def add_submission(
+    session: AsyncSession, round_id: int, person_id: int, at: datetime
+) -> Submission:
+    row = Submission(round_id=round_id, person_id=person_id, started_at=at)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def answers_of(session: AsyncSession, submission_id: int) -> list[Answer]:
+    statement = select(Answer).where(Answer.submission_id == submission_id).order_by(Answer.id)
+    return list((await session.execute(statement)).scalars())
+
+
+async def add_answer(
+    session: AsyncSession,
+    submission_id: int,
+    question_id: int,
+    value: str,
+    at: datetime,
+    telegram_message_id: int | None,
+) -> Answer:
+    row = Answer(
+        submission_id=submission_id,
+        question_id=question_id,
+        value=value,
+        answered_at=at,
+        updated_at=at,
+        telegram_message_id=telegram_message_id,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def round_by_id(session: AsyncSession, round_id: int) -> Round | None:
+    return await session.get(Round, round_id)
+
+
+async def members_with_role(session: AsyncSession, group_id: int) -> list[Membership]:
+    statement = select(Membership).where(Membership.group_id == group_id)
+    return list((await session.execute(statement)).scalars())
