@@ -1,11 +1,11 @@
 """Errors the bot's domain raises; handlers turn each into a friendly reply.
 
-    SamenkrachtError
-    ├── ConfigurationError        a setting is missing or wrong (one clear line, no secret)
-    └── DomainError               a member or facilitator asked for something that cannot be
-        ├── InviteError           the invite code is unknown, expired or already used
-        ├── NotAMemberError       the person has no role here
-        └── RoundClosedError      the round's deadline passed or it was closed
+SamenkrachtError
+├── ConfigurationError        a setting is missing or wrong (one clear line, no secret)
+└── DomainError               a member or facilitator asked for something that cannot be
+    ├── InviteError           the invite code is unknown, expired or already used
+    ├── NotAMemberError       the person has no role here
+    └── RoundClosedError      the round's deadline passed or it was closed
 """
 
 

@@ -1,0 +1,119 @@
+"""The Application factory and the run loop shared by every mode."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, Defaults
+
+from bot import texts
+from bot.clock import Clock, system_clock
+from bot.handlers import answering, general, onboarding
+from bot.handlers.common import Context, DuplicateUpdate
+from bot.ratelimit import RetryingRateLimiter
+from bot.services import SERVICES_KEY, Services
+from bot.settings import Settings
+from storage.engine import Database
+
+logger = logging.getLogger(__name__)
+AppType = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(
+    settings: Settings,
+    db: Database,
+    invite_key: bytes,
+    *,
+    token: str,
+    clock: Clock = system_clock,
+) -> AppType:
+    """Build the bot: handlers, defaults (HTML, protected content), rate limiter, services."""
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML,
+        protect_content=True,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .defaults(defaults)
+        .rate_limiter(RetryingRateLimiter())
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = Services(
+        settings=settings, db=db, invite_key=invite_key, clock=clock
+    )
+    application.add_handlers(general.first_handlers(), group=-1)
+    application.add_handlers(
+        [
+            *onboarding.handlers(),
+            *general.handlers(),
+            *answering.handlers(),
+            *general.last_handlers(),
+        ]
+    )
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _post_init(application: AppType) -> None:
+    """Publish the command menu, Dutch by default and English for English apps."""
+    for language in texts.LANGUAGES:
+        commands = [
+            BotCommand("help", texts.t(language, "command.help")),
+            BotCommand("taal", texts.t(language, "command.taal")),
+        ]
+        await application.bot.set_my_commands(
+            commands, language_code=None if language == texts.DEFAULT_LANGUAGE else language
+        )
+
+
+async def _on_error(update: object, context: Context) -> None:
+    """Log the failure and tell the member, neutrally, that something went wrong."""
+    if isinstance(context.error, DuplicateUpdate):
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("Error while handling update %s", update_id, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        language = texts.language_for(
+            update.effective_user.language_code if update.effective_user else None
+        )
+        with contextlib.suppress(Exception):
+            await update.effective_chat.send_message(texts.t(language, "error.generic"))
+
+
+async def run_polling_until_stopped(
+    application: AppType,
+    *,
+    on_started: Callable[[], Awaitable[None]] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the bot with long polling until SIGINT/SIGTERM (or ``stop`` is set)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+        )
+        logger.info("Bot @%s is polling %s", application.bot.username, "the Bot API")
+        if on_started is not None:
+            await on_started()
+        await stop.wait()
+        logger.info("Stopping")
+        await application.updater.stop()
+        await application.stop()

@@ -1,0 +1,128 @@
+"""``/start`` with an invite code, the consent question, and joining a group."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot import callbacks, texts
+from bot.actions import answering, onboarding
+from bot.domain.consent import CONSENT_VERSION
+from bot.errors import InviteError
+from bot.handlers.answering import send_prompt
+from bot.handlers.common import Context, handling, language_of, remove_buttons, reply
+from bot.services import services
+from storage.models import Role
+
+
+async def start(update: Update, context: Context) -> None:
+    """Check the invite in a deep link and ask for consent, or explain how to join."""
+    assert update.effective_user is not None
+    language = await language_of(update, context)
+    found = services(context)
+    if not context.args:
+        await _resume_or_explain(update, context, language)
+        return
+    code = context.args[0]
+    try:
+        async with found.db.read() as session:
+            check = await onboarding.check_invite(
+                session, code, found.invite_key, update.effective_user.id, found.clock()
+            )
+    except InviteError as error:
+        await reply(update, texts.t(language, f"invite.{error.reason}"))
+        return
+    if not check.needs_consent:
+        await _join(update, context, code, language)
+        return
+    await reply(update, texts.t(language, "start.welcome"))
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.t(language, "consent.yes"),
+                    callback_data=callbacks.encode(callbacks.ConsentChoice(True, code)),
+                ),
+                InlineKeyboardButton(
+                    texts.t(language, "consent.no"),
+                    callback_data=callbacks.encode(callbacks.ConsentChoice(False, code)),
+                ),
+            ]
+        ]
+    )
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        texts.t(language, "consent.text", version=CONSENT_VERSION), reply_markup=buttons
+    )
+
+
+async def _resume_or_explain(update: Update, context: Context, language: str) -> None:
+    """``/start`` without a code: a member resumes their questions, others learn how to join."""
+    assert update.effective_user is not None
+    found = services(context)
+    async with found.db.write() as session:  # may begin an open round for the member
+        state = await answering.member_state(session, update.effective_user.id, found.clock())
+    if not state.known:
+        await reply(update, texts.t(language, "start.no_invite"))
+    elif state.prompt is None:
+        await reply(update, texts.t(language, "member.idle"))
+    else:
+        await send_prompt(update, language, state.prompt)
+
+
+async def consent_choice(update: Update, context: Context) -> None:
+    """Store consent and membership on "Ja"; store nothing on "Nee"."""
+    query = update.callback_query
+    assert query is not None
+    choice = callbacks.decode(query.data)
+    assert isinstance(choice, callbacks.ConsentChoice)
+    language = await language_of(update, context)
+    await query.answer()
+    await remove_buttons(query)
+    if not choice.accept:
+        await reply(update, texts.t(language, "consent.declined"))
+        return
+    await _join(update, context, choice.invite_code, language)
+
+
+async def _join(update: Update, context: Context, code: str, language: str) -> None:
+    assert update.effective_user is not None
+    found = services(context)
+    try:
+        async with handling(update, context) as session:
+            joined = await onboarding.accept_invite(
+                session,
+                code,
+                found.invite_key,
+                update.effective_user.id,
+                language,
+                found.clock(),
+            )
+            state = await answering.member_state(session, update.effective_user.id, found.clock())
+    except InviteError as error:
+        await reply(update, texts.t(language, f"invite.{error.reason}"))
+        return
+    role = texts.t(joined.language, f"role.{joined.role.value}")
+    await reply(
+        update, texts.t(joined.language, "joined.member", group=joined.group_name, role=role)
+    )
+    if joined.role is Role.FACILITATOR:
+        await reply(update, texts.t(joined.language, "joined.facilitator_hint"))
+    elif state.prompt is None:
+        await reply(update, texts.t(joined.language, "joined.no_round"))
+    else:
+        await reply(update, texts.t(joined.language, "round.intro", total=state.prompt.total))
+        await send_prompt(update, joined.language, state.prompt)
+
+
+def _is_consent(data: object) -> bool:
+    return isinstance(
+        callbacks.decode(data if isinstance(data, str) else None), callbacks.ConsentChoice
+    )
+
+
+def handlers() -> list[BaseHandler[Update, Context, None]]:
+    return [
+        CommandHandler("start", start, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(consent_choice, pattern=_is_consent),
+    ]

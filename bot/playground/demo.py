@@ -1,0 +1,121 @@
+"""Demo data for the playground: one group, a meeting, the 2021 research questions, personas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import groups as group_actions
+from bot.actions.groups import QuestionDraft
+from storage.models import Role
+from storage.repositories import groups, people
+
+DEMO_GROUP = "Klankbordgroep Geweld hoort nergens thuis (demo)"
+DEMO_QUESTION_SET = "onderzoeksvragen-2021"
+
+# The five questions researchers of Regioplan and the Athena institute put to the group on
+# 3 March 2021 (shared/seeds/004), with "HGKM" written out.
+RESEARCH_QUESTIONS = [
+    QuestionDraft(
+        "knelpunten",
+        "Wat zijn de grootste knelpunten in de aanpak van huiselijk geweld en "
+        "kindermishandeling in de regio op dit moment?",
+    ),
+    QuestionDraft("ideaal", "Wat zou volgens u de ideale situatie zijn?"),
+    QuestionDraft(
+        "regie",
+        "Hoe kunnen slachtoffers van huiselijk geweld het beste regie behouden en welke "
+        "ondersteuning hebben ze daarbij nodig?",
+    ),
+    QuestionDraft(
+        "regisseur",
+        "Welke kwaliteiten of kenmerken maken een goede (proces- of casus)regisseur? "
+        "Daarmee bedoelen we de medewerker die u ondersteunt.",
+    ),
+    QuestionDraft(
+        "veranderingen",
+        "Wat ziet u op dit moment al veranderen in de aanpak van huiselijk geweld en "
+        "kindermishandeling in de regio of in gemeenten? Waar werken gemeenten aan? "
+        "En waar is nog ruimte voor verbetering?",
+    ),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    user_id: int
+    first_name: str
+    label: str
+    role: Role
+
+
+PERSONAS = (
+    Persona(7000001, "Fatima", "Fatima — begeleider", Role.FACILITATOR),
+    Persona(7000002, "Sanne", "Sanne — ervaringsdeskundige", Role.ERVARINGSDESKUNDIGE),
+    Persona(7000003, "Pieter", "Pieter — professional", Role.PROFESSIONAL),
+)
+
+
+def next_quarterly_meeting(now: datetime, zone: ZoneInfo) -> datetime:
+    """Return the first Wednesday of the next March/June/September/December, 19:30 local."""
+    local = now.astimezone(zone)
+    for months_ahead in range(13):
+        month = (local.month - 1 + months_ahead) % 12 + 1
+        year = local.year + (local.month - 1 + months_ahead) // 12
+        if month not in (3, 6, 9, 12):
+            continue
+        first = date(year, month, 1)
+        wednesday = first + timedelta(days=(2 - first.weekday()) % 7)
+        starts = datetime.combine(wednesday, time(19, 30), tzinfo=zone)
+        if starts > local + timedelta(days=7):
+            return starts
+    raise AssertionError("a quarter month comes within a year")
+
+
+async def ensure_demo(
+    session: AsyncSession, key: bytes, now: datetime, zone: ZoneInfo
+) -> dict[int, str | None]:
+    """Create the demo group once; return a fresh invite code per persona not yet joined."""
+    group = await groups.group_by_name(session, DEMO_GROUP)
+    if group is None:
+        group = await group_actions.create_group(
+            session,
+            DEMO_GROUP,
+            topic="Klankbordgroep Geweld hoort nergens thuis",
+            contact="samenkracht@example.org",
+        )
+        starts = next_quarterly_meeting(now, zone)
+        meeting = await groups.add_meeting(
+            session,
+            group.id,
+            starts,
+            location="Gemeentehuis Hilversum, zaal 2 (demo)",
+            agenda=["Onderzoek naar samenwerking bij huiselijk geweld"],
+        )
+        question_set = await group_actions.create_question_set(
+            session,
+            DEMO_QUESTION_SET,
+            "Onderzoeksvragen samenwerking (3 maart 2021)",
+            "Vijf vragen van onderzoekers van Regioplan en het Athena-instituut.",
+            RESEARCH_QUESTIONS,
+        )
+        await group_actions.open_round(
+            session, group.id, question_set.id, starts - timedelta(days=1), now, meeting.id
+        )
+    codes: dict[int, str | None] = {}
+    for persona in PERSONAS:
+        person = await people.person_by_telegram_id(session, persona.user_id)
+        if person is not None and await people.membership(session, person.id, group.id):
+            codes[persona.user_id] = None
+            continue
+        invite = await group_actions.create_invite(
+            session, group.id, persona.role, timedelta(days=30), key, now
+        )
+        codes[persona.user_id] = invite.code
+    return codes
+
+
+__all__ = ["DEMO_GROUP", "PERSONAS", "ensure_demo"]

@@ -1,0 +1,62 @@
+"""Outgoing Bot API calls: Telegram's rate limits plus retries on passing server faults.
+
+``RetryingRateLimiter`` is python-telegram-bot's ``AIORateLimiter`` (which already waits out a
+429 ``retry_after``) that also retries a call the server failed with a 5xx answer, a dropped
+connection or a time-out. Long polling is left to the Updater, which retries by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import NetworkError, TimedOut
+from telegram.ext import AIORateLimiter
+
+logger = logging.getLogger(__name__)
+
+_NOT_RETRIED = frozenset({"getUpdates", "getupdates"})
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """Rate-limit every call and retry transient faults a few times with backoff."""
+
+    def __init__(
+        self, *, attempts: int = 4, backoff: float = 0.25, max_retries: int = 3, **kwargs: Any
+    ) -> None:
+        super().__init__(max_retries=max_retries, **kwargs)
+        self.attempts = attempts
+        self.backoff = backoff
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        attempt = 1
+        while True:
+            try:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            except (NetworkError, TimedOut) as error:
+                # BadRequest, Forbidden, Conflict… subclass NetworkError but are final answers.
+                transient = type(error) in (NetworkError, TimedOut)
+                if not transient or endpoint in _NOT_RETRIED or attempt >= self.attempts:
+                    raise
+                delay = self.backoff * 2 ** (attempt - 1)
+                logger.warning(
+                    "Bot API %s failed (%s), retry %d in %.2fs",
+                    endpoint,
+                    type(error).__name__,
+                    attempt,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                attempt += 1

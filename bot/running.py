@@ -1,0 +1,96 @@
+"""What the CLI commands do, kept apart from argument parsing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Bot
+
+from bot.actions import groups as group_actions
+from bot.app import build_application, run_polling_until_stopped
+from bot.clock import system_clock
+from bot.domain.invites import invite_link, parse_lifetime
+from bot.errors import ConfigurationError, DomainError
+from bot.keys import invite_key
+from bot.settings import Settings
+from storage.engine import Database
+from storage.migrate import upgrade
+from storage.models import Role
+
+logger = logging.getLogger(__name__)
+
+
+def run_bot(settings: Settings) -> None:
+    """Migrate, then run on Telegram (with a token) or the playground (without)."""
+    upgrade(settings.database_url)
+    if settings.telegram_bot_token is None:
+        from bot.playground.run import run_playground
+
+        asyncio.run(run_playground(settings))
+        return
+    asyncio.run(_run_on_telegram(settings))
+
+
+async def _run_on_telegram(settings: Settings) -> None:
+    assert settings.telegram_bot_token is not None
+    db = Database(settings.database_url)
+    try:
+        application = build_application(
+            settings, db, invite_key(settings), token=settings.telegram_bot_token.get_secret_value()
+        )
+        await run_polling_until_stopped(application)
+    finally:
+        await db.dispose()
+
+
+async def create_group(settings: Settings, name: str, topic: str, contact: str) -> int:
+    await asyncio.to_thread(upgrade, settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.write() as session:
+            group = await group_actions.create_group(session, name, topic, contact)
+            return group.id
+    finally:
+        await db.dispose()
+
+
+async def create_invite(
+    settings: Settings, group_id: int, role: str, expires: str, bot_username: str | None
+) -> tuple[str, str, str]:
+    try:
+        lifetime = parse_lifetime(expires)
+    except ValueError as error:
+        raise DomainError(f"--expires: {error}") from None
+    username = bot_username or await _bot_username(settings)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        async with db.write() as session:
+            new = await group_actions.create_invite(
+                session, group_id, Role(role), lifetime, invite_key(settings), system_clock()
+            )
+    finally:
+        await db.dispose()
+    local = new.expires_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z")
+    return invite_link(username, new.code), new.code, local
+
+
+async def _bot_username(settings: Settings) -> str:
+    """Ask the Bot API for the bot's username (the playground's when there is no token)."""
+    if settings.telegram_bot_token is None:
+        from bot.playground.run import PLAYGROUND_BOT_USERNAME
+
+        return PLAYGROUND_BOT_USERNAME
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.bot_api_base_url,
+        base_file_url=settings.bot_api_file_url,
+    )
+    try:
+        async with bot:
+            return bot.username
+    except Exception:
+        raise ConfigurationError(
+            "Could not reach the Bot API to learn the bot's username; pass --bot-username"
+        ) from None

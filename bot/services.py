@@ -1,0 +1,29 @@
+"""What every handler needs, built once per Application and kept in ``bot_data``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import CallbackContext
+
+from bot.clock import Clock
+from bot.settings import Settings
+from storage.engine import Database
+
+SERVICES_KEY = "samenkracht.services"
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    invite_key: bytes
+    clock: Clock
+
+
+def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    """Return the services stored in the application's ``bot_data``."""
+    found = context.bot_data[SERVICES_KEY]
+    assert isinstance(found, Services)
+    return found

@@ -1,0 +1,182 @@
+"""Shared test helpers: a controllable clock, database URLs, factories with sensible defaults."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actions import groups as group_actions
+from bot.actions.groups import QuestionDraft
+from bot.playground.driver_client import DriverClient
+from storage.engine import Database
+from storage.models import Base, Role
+
+INVITE_KEY = b"test-invite-key-0123456789abcdef"
+
+
+class FakeClock:
+    """A UTC clock that moves only when told to."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def postgres_url() -> str | None:
+    """Return TEST_DATABASE_URL if it names a reachable PostgreSQL, else None."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return None
+    return url if asyncio.run(_reachable(url)) else None
+
+
+async def _reachable(url: str) -> bool:
+    db = Database(url)
+    try:
+        async with db.engine.connect():
+            return True
+    except Exception:
+        return False
+    finally:
+        await db.dispose()
+
+
+POSTGRES_SKIP_REASON = (
+    'PostgreSQL not reachable: set TEST_DATABASE_URL (e.g. eval "$(../shared/scripts/postgres-up '
+    '--export)")'
+)
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[Any]], until: Callable[[Any], bool], timeout: float = 10.0
+) -> Any:
+    """Call ``probe`` until ``until`` holds for its result; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if until(result) or time.monotonic() > deadline:
+            assert until(result), f"still not there after {timeout}s: {result!r}"
+            return result
+        await asyncio.sleep(0.05)
+
+
+async def count(session: AsyncSession, model: type[Base]) -> int:
+    """Count the rows of a model's table."""
+    return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A group with an open round of ``questions`` and a way to make invites."""
+
+    group_id: int
+    round_id: int
+    question_ids: list[int]
+
+
+async def make_group_with_round(
+    db: Database,
+    clock: FakeClock,
+    questions: list[str] | None = None,
+    *,
+    name: str = "Klankbordgroep test",
+    deadline_days: int = 14,
+    min_length: int = 1,
+    max_length: int = 4000,
+) -> Scenario:
+    """Create a group, a question set and an open round."""
+    texts = questions or ["Wat gaat goed?", "Wat kan beter?", "Wat wil je nog kwijt?"]
+    async with db.write() as session:
+        group = await group_actions.create_group(session, name, "test", "test@example.org")
+        question_set = await group_actions.create_question_set(
+            session,
+            f"set-{group.id}",
+            "Testvragen",
+            "",
+            [
+                QuestionDraft(f"q{i}", text, min_length=min_length, max_length=max_length)
+                for i, text in enumerate(texts)
+            ],
+        )
+        round_ = await group_actions.open_round(
+            session, group.id, question_set.id, clock() + timedelta(days=deadline_days), clock()
+        )
+        return Scenario(group.id, round_.id, [q.id for q in question_set.questions])
+
+
+async def make_invite(
+    db: Database,
+    clock: FakeClock,
+    group_id: int,
+    role: Role = Role.ERVARINGSDESKUNDIGE,
+    lifetime: timedelta = timedelta(days=7),
+) -> str:
+    """Create an invite and return its code."""
+    async with db.write() as session:
+        invite = await group_actions.create_invite(
+            session, group_id, role, lifetime, INVITE_KEY, clock()
+        )
+    return invite.code
+
+
+class Member:
+    """One Telegram user talking to the bot, with what the bot answered."""
+
+    def __init__(self, driver: DriverClient, user_id: int, language_code: str = "nl") -> None:
+        self.driver = driver
+        self.user_id = user_id
+        self.language_code = language_code
+        self.last_id = 0
+
+    async def _sent(self, result: dict[str, Any]) -> dict[str, Any]:
+        self.last_id = max(self.last_id, result["message"]["message_id"])
+        return result
+
+    async def say(self, text: str) -> dict[str, Any]:
+        return await self._sent(
+            await self.driver.send_text(self.user_id, text, language_code=self.language_code)
+        )
+
+    async def send(self, kind: str, **fields: Any) -> dict[str, Any]:
+        return await self._sent(
+            await self.driver.send(
+                self.user_id, kind=kind, language_code=self.language_code, **fields
+            )
+        )
+
+    async def press(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """Press the button labelled ``text`` under a bot message."""
+        for row in message["reply_markup"]["inline_keyboard"]:
+            for button in row:
+                if button["text"] == text:
+                    return await self.driver.press(
+                        self.user_id, message["message_id"], button["callback_data"]
+                    )
+        raise AssertionError(f"no button {text!r} under message {message['message_id']}")
+
+    async def reply(self, containing: str, timeout: float = 10.0) -> dict[str, Any]:
+        """Wait for the next bot message whose text contains ``containing``."""
+        message = await self.driver.wait_for_bot_message(
+            self.user_id,
+            after=self.last_id,
+            timeout=timeout,
+            predicate=lambda m: containing in (m.get("text") or ""),
+        )
+        self.last_id = max(self.last_id, message["message_id"])
+        return message
+
+    async def bot_messages(self) -> list[dict[str, Any]]:
+        return [m for m in await self.driver.messages(self.user_id) if m["from_bot"]]
