@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import subprocess
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -180,3 +185,41 @@ class Member:
 
     async def bot_messages(self) -> list[dict[str, Any]]:
         return [m for m in await self.driver.messages(self.user_id) if m["from_bot"]]
+
+
+SAMENKRACHT = str(Path(sys.executable).with_name("samenkracht"))
+_URL_LINE = re.compile(r"open (http://127\.0\.0\.1:\d+)/ in your browser")
+
+
+@contextmanager
+def playground_process(workdir: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run ``samenkracht run`` (no token: the playground) in ``workdir``; yield its URL."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    env["PLAYGROUND_PORT"] = "0"
+    process = subprocess.Popen(
+        [SAMENKRACHT, "run"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    try:
+        url = None
+        seen = []
+        deadline = time.monotonic() + 30
+        while url is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            match = _URL_LINE.search(line)
+            url = match.group(1) if match else None
+        assert url is not None, "".join(seen)
+        yield url, process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()

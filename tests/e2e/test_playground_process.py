@@ -2,56 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 import sqlite3
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.playground.driver_client import DriverClient
-from support import Member
-
-SAMENKRACHT = str(Path(sys.executable).with_name("samenkracht"))
-URL_LINE = re.compile(r"open (http://127\.0\.0\.1:\d+)/ in your browser")
+from support import Member, playground_process
 
 
 @pytest.fixture
 def playground(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-    env["PLAYGROUND_PORT"] = "0"
-    process = subprocess.Popen(
-        [SAMENKRACHT, "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    url = None
-    seen = []
-    deadline = time.monotonic() + 30
-    while url is None and time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        match = URL_LINE.search(line)
-        url = match.group(1) if match else None
-    assert url is not None, "".join(seen)
-    try:
+    with playground_process(tmp_path) as (url, process):
         yield url, tmp_path, process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        process.stdout.close()
 
 
 async def test_a_newcomer_answers_the_demo_set_in_the_playground(playground):

@@ -41,6 +41,7 @@ from telegram.ext import (
 )
 
 from bot.playground.botapi.server import BotApiServer
+from support import playground_process
 
 pytestmark = pytest.mark.browser
 
@@ -307,3 +308,26 @@ def test_consent_flow_in_the_browser(playground: Playground, browser: webdriver.
     logs: list[dict[str, Any]] = browser.get_log("browser")  # type: ignore[no-untyped-call]
     severe = [entry for entry in logs if entry.get("level") == "SEVERE"]
     assert severe == [], severe
+
+
+def test_the_real_playground_asks_consent_then_the_first_question(
+    tmp_path: Path, browser: webdriver.Chrome
+) -> None:
+    """``samenkracht run`` as a newcomer starts it: the demo persona joins in the browser."""
+    with playground_process(tmp_path) as (url, _process):
+        browser.get(url)
+        wait_for(
+            browser,
+            By.XPATH,
+            "//button[contains(@class,'persona')][contains(., 'Sanne — ervaringsdeskundige')]",
+        ).click()
+        wait_for(browser, By.ID, "start-button").click()
+        wait_for_text(browser, "#message-list", "Voordat je begint")
+        browser.find_element(By.XPATH, "//button[normalize-space(.)='Ja, ik doe mee']").click()
+        wait_for_text(browser, "#message-list", "Vraag 1 van 5")
+        wait_for(browser, By.ID, "composer-input").send_keys(
+            "Meer tijd voor gesprekken", Keys.ENTER
+        )
+        wait_for_text(browser, "#message-list", "Vraag 2 van 5")
+        assert_no_alert(browser)
+        browser.quit()  # end the page's long polls before the server stops
