@@ -7,10 +7,14 @@ kindly instead of failing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from bot.domain.invites import is_invite_code
 
 PREFIX = "sk1"
 MAX_BYTES = 64
+_ANY_VERSION = re.compile(r"^sk\d+:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +54,7 @@ def decode(data: str | None) -> Callback | None:
     if parts[0] != PREFIX or len(parts) < 2:
         return None
     match parts[1:]:
-        case ["c", ("y" | "n") as choice, code] if code:
+        case ["c", ("y" | "n") as choice, code] if is_invite_code(code):
             return ConsentChoice(accept=choice == "y", invite_code=code)
         case ["l", language] if language in LANGUAGES:
             return LanguageChoice(language)
@@ -59,4 +63,4 @@ def decode(data: str | None) -> Callback | None:
 
 def is_ours(data: str | None) -> bool:
     """Tell whether data carries our prefix at all (an old version still counts)."""
-    return bool(data) and str(data).startswith("sk")
+    return bool(data) and _ANY_VERSION.match(str(data)) is not None
