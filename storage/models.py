@@ -95,7 +95,14 @@ class RoundStatus(enum.StrEnum):
 
 class SubmissionStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
+    REVIEW = "review"
     SUBMITTED = "submitted"
+
+
+class AnswerState(enum.StrEnum):
+    ANSWERED = "answered"
+    SKIPPED = "skipped"
+    DECLINED = "declined"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -146,6 +153,12 @@ class Person(Base):
     pseudonym: Mapped[str | None] = mapped_column(String(100))
     language: Mapped[str] = mapped_column(String(8), default="nl")
     discreet_mode: Mapped[bool] = mapped_column(Boolean, default=True)
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    silent_delivery: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Quiet hours in minutes after local midnight; None means no quiet hours.
+    quiet_hours_start: Mapped[int | None] = mapped_column(Integer, default=21 * 60)
+    quiet_hours_end: Mapped[int | None] = mapped_column(Integer, default=8 * 60)
+    unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -175,6 +188,8 @@ class Membership(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(_enum(Role))
+    # The group's chair (an experience expert) may review summaries, and nothing else.
+    is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="memberships", lazy="raise")
@@ -212,6 +227,9 @@ class Meeting(Base):
     status: Mapped[MeetingStatus] = mapped_column(
         _enum(MeetingStatus), default=MeetingStatus.PLANNED
     )
+    # iCalendar SEQUENCE: raised on every move or cancellation, so calendars update.
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class QuestionSet(Base):
@@ -257,6 +275,10 @@ class Question(Base):
     optional: Mapped[bool] = mapped_column(Boolean, default=False)
     allow_decline: Mapped[bool] = mapped_column(Boolean, default=False)
     options: Mapped[list[Any]] = mapped_column(default=list)
+    scale_min: Mapped[int | None] = mapped_column(Integer)
+    scale_max: Mapped[int | None] = mapped_column(Integer)
+    scale_min_label: Mapped[str] = mapped_column(String(200), default="")
+    scale_max_label: Mapped[str] = mapped_column(String(200), default="")
     condition: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     question_set: Mapped[QuestionSet] = relationship(back_populates="questions", lazy="raise")
@@ -297,7 +319,10 @@ class Submission(Base):
         ForeignKey("questions.id", ondelete="SET NULL")
     )
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Asked once per round: may answers be quoted (without a name) in the summary?
+    may_quote: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class Answer(Base):
@@ -314,9 +339,40 @@ class Answer(Base):
         ForeignKey("questions.id", ondelete="RESTRICT"), index=True
     )
     value: Mapped[str] = mapped_column(Text)
+    state: Mapped[AnswerState] = mapped_column(_enum(AnswerState), default=AnswerState.ANSWERED)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class MeetingOptOut(Base):
+    """A member who wants no reminders for one meeting."""
+
+    __tablename__ = "meeting_opt_outs"
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReceivedUpdate(Base):
+    """A Telegram update written down before the polling offset moves past it.
+
+    ``handled_at`` is set in the transaction of the update's effect; rows without it are
+    replayed at start-up, so a crash between fetching and handling loses nothing.
+    """
+
+    __tablename__ = "received_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
 
 class Rsvp(Base):
