@@ -146,6 +146,7 @@ async def read_params(request: web.Request) -> Params:
         for key, value in form.items():
             if isinstance(value, web.FileField):
                 uploads[key] = Upload(value.filename, value.content_type, value.file.read())
+                value.file.close()  # a dropped answer skips aiohttp's own clean-up
             elif isinstance(value, bytes | bytearray):
                 values[key] = bytes(value).decode("utf-8", "replace")
             else:

@@ -1,0 +1,227 @@
+"""The outbox worker: claim due rows → send through an injected ``Sender`` → mark them.
+
+Exactly once per purpose. Rows are created with ``INSERT … ON CONFLICT DO NOTHING`` on the
+purpose key, and a row moves only forward::
+
+    pending ──claim──▶ claimed ──start──▶ sending ──▶ sent | failed | ambiguous
+       ▲                  │                  │
+       └── lease lapsed ──┘                  └── lease lapsed ──▶ ambiguous
+    pending ──not_after passed──▶ expired
+
+- **Claim**: one transaction claims a batch (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on
+  SQLite ``BEGIN IMMEDIATE`` makes the claimer the only writer). The claim carries the worker's
+  id and a lease (``claimed_until``); a worker that dies holding claims has them taken back
+  after the lease: rows it never started go back to pending.
+- **Start**: just before a small group of rows is handed to the sender they are marked
+  ``sending`` in their own commit. A worker killed after that point may have delivered them,
+  so when their lease lapses they become ``ambiguous``, never pending again.
+- **Why ambiguous is not resent**: the Bot API has no idempotency key. When the request went
+  out and the answer was lost (a read timeout, a dropped connection), Telegram may well have
+  delivered the message. For a member a second identical reminder is worse than a late or
+  missing one (it looks like a bot out of control, and it lights up a lock screen twice), so
+  such rows are marked ``ambiguous``, counted and logged, and left for a person to judge.
+- **Faults**: ``FloodControl`` (429) puts the row back and pauses the whole worker for
+  ``retry_after``; ``NotSent`` (5xx, a connection that never opened) retries with capped
+  exponential backoff up to ``max_attempts``; ``Unreachable`` (403, chat not found) marks the
+  person unreachable and fails the row; ``Rejected`` fails it; ``Ambiguous`` marks it so.
+- **Too late**: a pending row whose ``not_after`` passed (a reminder for a meeting that
+  already began, missed while the bot was down) is marked ``expired`` instead of being sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from scheduler.errors import (
+    Ambiguous,
+    DeliveryError,
+    FloodControl,
+    NotSent,
+    Rejected,
+    Unreachable,
+)
+from storage.engine import Database
+from storage.models import OutboxStatus
+from storage.repositories import outbox
+from storage.repositories.outbox import ClaimedMessage
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ClaimedMessage", "DrainReport", "OutboxWorker", "Sender"]
+
+
+class Sender(Protocol):
+    """Delivers one outbox message, or raises a ``scheduler.errors.DeliveryError``."""
+
+    async def send(self, message: ClaimedMessage) -> None: ...
+
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class DrainReport:
+    """What one ``drain`` did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    ambiguous: int = 0
+    expired: int = 0
+    reclaimed: int = 0
+    paused: list[float] = field(default_factory=list)
+
+
+def worker_id() -> str:
+    """Return an id unique to this worker: host, process and a random part."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class OutboxWorker:
+    """Drains the outbox of one database through one sender."""
+
+    def __init__(
+        self,
+        db: Database,
+        sender: Sender,
+        clock: Clock,
+        *,
+        name: str | None = None,
+        batch: int = 100,
+        chunk: int = 25,
+        lease: timedelta = timedelta(minutes=2),
+        max_attempts: int = 6,
+        backoff: timedelta = timedelta(seconds=10),
+        backoff_cap: timedelta = timedelta(minutes=15),
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.db = db
+        self.sender = sender
+        self.clock = clock
+        self.name = name or worker_id()
+        self.batch = batch
+        self.chunk = chunk
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.backoff_cap = backoff_cap
+        self.sleep = sleep
+        self._lock = asyncio.Lock()
+
+    def retry_delay(self, attempts: int) -> timedelta:
+        """Return the wait before attempt ``attempts + 1``: doubling, capped."""
+        delay: timedelta = self.backoff * 2 ** max(attempts - 1, 0)
+        return min(delay, self.backoff_cap)
+
+    async def drain(self, *, max_batches: int | None = None) -> DrainReport:
+        """Send everything due now, batch by batch; return what happened."""
+        report = DrainReport()
+        async with self._lock:  # one drain at a time per worker; a second one waits
+            batches = 0
+            while max_batches is None or batches < max_batches:
+                batches += 1
+                async with self.db.write() as session:
+                    now = self.clock()
+                    report.expired += await outbox.expire_overdue(session, now)
+                    reclaimed, lost = await outbox.recover_leases(session, now)
+                    report.reclaimed += reclaimed
+                    report.ambiguous += lost
+                    claimed = await outbox.claim_due(
+                        session, self.name, now, self.lease, self.batch
+                    )
+                if not claimed:
+                    break
+                report.claimed += len(claimed)
+                await self._send_batch(claimed, report)
+        if report.claimed or report.expired or report.ambiguous:
+            logger.info("outbox drained by %s: %s", self.name, report)
+        return report
+
+    async def _send_batch(self, claimed: list[ClaimedMessage], report: DrainReport) -> None:
+        for start in range(0, len(claimed), self.chunk):
+            chunk = claimed[start : start + self.chunk]
+            async with self.db.write() as session:
+                started = await outbox.start_sending(
+                    session, [m.id for m in chunk], self.name, self.clock(), self.lease
+                )
+            attempts = [m for m in chunk if m.id in started]
+            outcomes = await asyncio.gather(*(self._attempt(m) for m in attempts))
+            pause = await self._record(attempts, outcomes, report)
+            if pause is not None:
+                rest = [m.id for m in claimed[start + self.chunk :]]
+                async with self.db.write() as session:
+                    await outbox.release(session, rest, self.name)
+                logger.warning("outbox: flood control, %s pauses %.1fs", self.name, pause)
+                report.paused.append(pause)
+                await self.sleep(pause)
+                return
+
+    async def _attempt(self, message: ClaimedMessage) -> DeliveryError | None:
+        try:
+            await self.sender.send(message)
+        except DeliveryError as error:
+            return error
+        except Exception as error:
+            # A bug on our side (e.g. while writing the text): most likely before any request.
+            logger.exception("outbox: sending %s failed unexpectedly", message.purpose_key)
+            return Rejected(f"unexpected {type(error).__name__}")
+        return None
+
+    async def _record(
+        self,
+        messages: list[ClaimedMessage],
+        outcomes: list[DeliveryError | None],
+        report: DrainReport,
+    ) -> float | None:
+        """Write down each outcome; return the pause flood control asks for, if any."""
+        pause: float | None = None
+        async with self.db.write() as session:
+            now = self.clock()
+            for message, outcome in zip(messages, outcomes, strict=True):
+                key = message.purpose_key
+                match outcome:
+                    case None:
+                        await outbox.finish(session, message.id, self.name, OutboxStatus.SENT, now)
+                        report.sent += 1
+                    case FloodControl(retry_after=retry_after):
+                        await outbox.release(session, [message.id], self.name, error="429")
+                        pause = max(pause or 0.0, retry_after)
+                    case NotSent(reason=reason) if message.attempts + 1 < self.max_attempts:
+                        due = now + self.retry_delay(message.attempts + 1)
+                        await outbox.release(
+                            session, [message.id], self.name, due_at=due, error=reason[:500]
+                        )
+                        report.retried += 1
+                        logger.info("outbox: %s not sent (%s), retry at %s", key, reason, due)
+                    case Unreachable(reason=reason):
+                        await outbox.finish(
+                            session, message.id, self.name, OutboxStatus.FAILED, now, reason
+                        )
+                        if message.person_id is not None:
+                            await outbox.mark_unreachable(session, message.person_id, now)
+                        report.unreachable += 1
+                        logger.info("outbox: %s unreachable (%s)", key, reason)
+                    case Ambiguous(reason=reason):
+                        await outbox.finish(
+                            session, message.id, self.name, OutboxStatus.AMBIGUOUS, now, reason
+                        )
+                        report.ambiguous += 1
+                        logger.warning("outbox: %s ambiguous (%s); not resent", key, reason)
+                    case DeliveryError(reason=reason):  # Rejected, or NotSent too often
+                        await outbox.finish(
+                            session, message.id, self.name, OutboxStatus.FAILED, now, reason[:500]
+                        )
+                        report.failed += 1
+                        logger.warning("outbox: %s failed (%s)", key, reason)
+        return pause
