@@ -14,9 +14,15 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot import texts
+from bot import worker as outbox_worker
 from bot.clock import Clock, system_clock
+from bot.concurrency import PerMemberUpdateProcessor
 from bot.handlers import answering, general, onboarding
+from bot.handlers import meetings as meeting_handlers
+from bot.handlers import rounds as round_handlers
+from bot.handlers import summaries as summary_handlers
 from bot.handlers.common import Context, DuplicateUpdate
+from bot.inbox import InboxApplication, InboxRequest, replay_unhandled
 from bot.ratelimit import RetryingRateLimiter
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
@@ -33,12 +39,24 @@ def build_application(
     *,
     token: str,
     clock: Clock = system_clock,
+    outbox_interval: float | None = 5.0,
+    collect_seconds: float = 2.0,
 ) -> AppType:
-    """Build the bot: handlers, defaults (HTML, protected content), rate limiter, services."""
+    """Build the bot: handlers, defaults (HTML, protected content), rate limiter, services.
+
+    ``outbox_interval``: seconds between outbox ticks (None: no job; tests call the tick).
+    """
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         protect_content=True,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+    services = Services(
+        settings=settings,
+        db=db,
+        invite_key=invite_key,
+        clock=clock,
+        collect_seconds=collect_seconds,
     )
     application = (
         ApplicationBuilder()
@@ -47,17 +65,28 @@ def build_application(
         .base_file_url(settings.bot_api_file_url)
         .defaults(defaults)
         .rate_limiter(RetryingRateLimiter())
+        .concurrent_updates(PerMemberUpdateProcessor(services.locks))
+        .application_class(InboxApplication)
+        .get_updates_request(
+            InboxRequest(db, int(token.split(":")[0]), clock, connection_pool_size=2)
+        )
         .post_init(_post_init)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = Services(
-        settings=settings, db=db, invite_key=invite_key, clock=clock
+    assert isinstance(application, InboxApplication)
+    application.inbox_db, application.inbox_clock = db, clock
+    application.bot_data[SERVICES_KEY] = services
+    outbox_worker.install(application, services, token, interval=outbox_interval)
+    application.add_handlers(
+        [*general.first_handlers(), *summary_handlers.first_handlers()], group=-1
     )
-    application.add_handlers(general.first_handlers(), group=-1)
     application.add_handlers(
         [
             *onboarding.handlers(),
             *general.handlers(),
+            *summary_handlers.handlers(),
+            *meeting_handlers.handlers(),
+            *round_handlers.handlers(),
             *answering.handlers(),
             *general.last_handlers(),
         ]
@@ -70,8 +99,8 @@ async def _post_init(application: AppType) -> None:
     """Publish the command menu, Dutch by default and English for English apps."""
     for language in texts.LANGUAGES:
         commands = [
-            BotCommand("help", texts.t(language, "command.help")),
-            BotCommand("taal", texts.t(language, "command.taal")),
+            BotCommand(name, texts.t(language, f"command.{name}"))
+            for name in ("verder", "pauze", "terug", "mijnantwoorden", "help", "taal")
         ]
         await application.bot.set_my_commands(
             commands, language_code=None if language == texts.DEFAULT_LANGUAGE else language
@@ -105,7 +134,11 @@ async def run_polling_until_stopped(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     async with application:
+        if application.post_init is not None:  # only run_polling() would call it otherwise
+            await application.post_init(application)
         await application.start()
+        found = application.bot_data[SERVICES_KEY]
+        await replay_unhandled(application, found.db, found.clock)
         assert application.updater is not None
         await application.updater.start_polling(
             poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES

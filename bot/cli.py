@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
@@ -139,9 +140,191 @@ def invite_create(
     click.echo(f"valid until: {expires_at}")
 
 
+@main.command()
+@click.option("--meeting", "meeting_id", type=int, help="The meeting's id.")
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A YAML file with the fields (for a meeting without a round).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "docx", "pdf"]),
+    default="md",
+    show_default=True,
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+@_clear_errors
+def summary(
+    context: click.Context,
+    meeting_id: int | None,
+    from_file: Path | None,
+    fmt: str,
+    output: Path,
+) -> None:
+    """Render the "Uitkomsten" summary of a meeting (or of a YAML file) to FILE."""
+    from bot.documents import Format
+    from bot.summary_commands import file_summary, meeting_summary
+
+    if (meeting_id is None) == (from_file is None):
+        raise click.UsageError("give either --meeting or --from-file")
+    settings = _settings(context)
+    if from_file is not None:
+        data = file_summary(settings, from_file, Format(fmt))
+    else:
+        assert meeting_id is not None
+        data = _run(meeting_summary(settings, meeting_id, Format(fmt)))
+    output.write_bytes(data)
+    click.echo(f"Summary written to {output}")
+
+
+@main.command()
+@click.option("--round", "round_id", type=int, required=True, help="The round's id.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.pass_context
+@_clear_errors
+def export(context: click.Context, round_id: int, fmt: str, output: Path) -> None:
+    """Export a round's answers per question: role and a pseudonym, never a name."""
+    from bot.summary_commands import round_export
+
+    output.write_bytes(_run(round_export(_settings(context), round_id, fmt)))
+    click.echo(f"Answers written to {output}")
+
+
+@main.group()
+def meeting() -> None:
+    """Meetings: plan, plan a quarterly series, move, cancel, list (times are local)."""
+
+
+@meeting.command("plan")
+@click.option("--group", "group_id", type=int, required=True, help="The group's id.")
+@click.argument("date")
+@click.argument("time")
+@click.argument("location")
+@click.pass_context
+@_clear_errors
+def meeting_plan(
+    context: click.Context, group_id: int, date: str, time: str, location: str
+) -> None:
+    """Plan a meeting on DATE (3-6-2026 or "3 juni 2026") at TIME (19:30) in LOCATION."""
+    from bot.meeting_commands import describe, plan
+
+    settings = _settings(context)
+    click.echo(describe(_run(plan(settings, group_id, date, time, location)), settings))
+
+
+@meeting.command("series")
+@click.option("--group", "group_id", type=int, required=True, help="The group's id.")
+@click.option("--year", type=int, required=True)
+@click.option(
+    "--weekday", type=click.IntRange(0, 6), default=2, show_default=True, help="0 = Monday."
+)
+@click.option("--time", "time_text", default="19:30", show_default=True)
+@click.argument("location")
+@click.pass_context
+@_clear_errors
+def meeting_series(
+    context: click.Context, group_id: int, year: int, weekday: int, time_text: str, location: str
+) -> None:
+    """Plan the first WEEKDAY of March, June, September and December of YEAR."""
+    from bot.meeting_commands import describe, series
+
+    settings = _settings(context)
+    for planned in _run(series(settings, group_id, year, weekday, time_text, location)):
+        click.echo(describe(planned, settings))
+
+
+@meeting.command("move")
+@click.argument("meeting_id", type=int)
+@click.argument("date")
+@click.argument("time")
+@click.option("--location", default=None, help="A new place or link.")
+@click.pass_context
+@_clear_errors
+def meeting_move(
+    context: click.Context, meeting_id: int, date: str, time: str, location: str | None
+) -> None:
+    """Move a meeting to DATE at TIME; members are told at once."""
+    from bot.meeting_commands import describe, move
+
+    settings = _settings(context)
+    click.echo(describe(_run(move(settings, meeting_id, date, time, location)), settings))
+
+
+@meeting.command("cancel")
+@click.argument("meeting_id", type=int)
+@click.pass_context
+@_clear_errors
+def meeting_cancel(context: click.Context, meeting_id: int) -> None:
+    """Cancel a meeting; members are told at once."""
+    from bot.meeting_commands import cancel, describe
+
+    settings = _settings(context)
+    click.echo(describe(_run(cancel(settings, meeting_id)), settings))
+
+
+@meeting.command("list")
+@click.option("--group", "group_id", type=int, default=None)
+@click.pass_context
+@_clear_errors
+def meeting_list(context: click.Context, group_id: int | None) -> None:
+    """List meetings."""
+    from bot.meeting_commands import describe, listing
+
+    settings = _settings(context)
+    for found in _run(listing(settings, group_id)):
+        click.echo(describe(found, settings))
+
+
+@main.group("outbox")
+def outbox_group() -> None:
+    """Scheduled messages."""
+
+
+@outbox_group.command("drain")
+@click.option("--until-empty", is_flag=True, help="Keep going until nothing waits.")
+@click.option("--max-rate", type=float, default=25.0, show_default=True, help="Messages/s.")
+@click.option("--timeout", type=float, default=600.0, show_default=True, help="Seconds.")
+@click.option(
+    "--backoff", type=float, default=10.0, show_default=True, help="First retry wait, seconds."
+)
+@click.pass_context
+@_clear_errors
+def outbox_drain(
+    context: click.Context, until_empty: bool, max_rate: float, timeout: float, backoff: float
+) -> None:
+    """Plan and send what is due now (several processes may drain at once)."""
+    from bot.meeting_commands import drain
+
+    report, counts = _run(
+        drain(
+            _settings(context),
+            until_empty=until_empty,
+            max_rate=max_rate,
+            timeout=timeout,
+            backoff=backoff,
+        )
+    )
+    click.echo(
+        f"sent={report.sent} retried={report.retried} ambiguous={report.ambiguous} "
+        f"failed={report.failed} unreachable={report.unreachable} pauses={len(report.paused)}"
+    )
+    click.echo(" ".join(f"{status}={n}" for status, n in sorted(counts.items())))
+
+
 def _run(awaitable: Awaitable[Any]) -> Any:
     return asyncio.run(_as_coroutine(awaitable))
 
 
 async def _as_coroutine(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
+
+
+# Question sets and rounds live in their own module; importing it registers the commands.
+import bot.cli_rounds  # noqa: E402, F401

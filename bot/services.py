@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import CallbackContext
 
 from bot.clock import Clock
+from bot.concurrency import MemberLocks
 from bot.settings import Settings
 from storage.engine import Database
 
@@ -20,6 +21,9 @@ class Services:
     db: Database
     invite_key: bytes
     clock: Clock
+    locks: MemberLocks = field(default_factory=MemberLocks)
+    # How long to wait for the next part of a long text Telegram split, before it counts.
+    collect_seconds: float = 2.0
 
 
 def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     playground_host: str = "127.0.0.1"
     playground_port: int = Field(default=8080, ge=0, le=65535)
     data_dir: Path = Path(".samenkracht")
+    # A region's own summary templates (uitkomsten.md.j2, .html.j2, .docx); others default.
+    samenkracht_templates_dir: Path | None = None
+    # Counts and quote roles are shown only where at least this many of a role answered.
+    samenkracht_min_group: int = Field(default=3, ge=2)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -18,7 +18,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 
-__all__ = ["LANGUAGES", "Markup", "language_for", "placeholders", "t"]
+__all__ = ["LANGUAGES", "Markup", "escape_html", "language_for", "placeholders", "t"]
 
 
 @cache
@@ -50,6 +50,11 @@ def t(language: str, key: str, **values: object) -> str:
     """
     template = catalog(language_for(language)).get(key) or catalog(DEFAULT_LANGUAGE)[key]
     return template.format_map({name: escape(value) for name, value in values.items()})
+
+
+def escape_html(text: str) -> str:
+    """Escape text a person wrote for Telegram's HTML parse mode."""
+    return str(escape(text))
 
 
 def placeholders(text: str) -> set[str]:

@@ -103,14 +103,20 @@ class AnswerState(enum.StrEnum):
     ANSWERED = "answered"
     SKIPPED = "skipped"
     DECLINED = "declined"
+    # Not (yet) an answer: a multiple-choice selection in progress, a long text still arriving
+    # in parts, or a text kept because it was too long (the member is asked to shorten it).
+    DRAFT = "draft"
+    TOO_LONG = "too_long"
 
 
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
-    CLAIMED = "claimed"
+    CLAIMED = "claimed"  # reserved by one worker, not yet attempted: reclaimable
+    SENDING = "sending"  # the attempt started: never resent blindly
     SENT = "sent"
     FAILED = "failed"
     AMBIGUOUS = "ambiguous"
+    EXPIRED = "expired"  # not sent before ``not_after``: too late to make sense
 
 
 class SummaryStatus(enum.StrEnum):
@@ -409,6 +415,8 @@ class OutboxMessage(Base):
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The worker holding the claim; a late worker whose lease was taken over writes nothing.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
 
@@ -427,6 +435,46 @@ class Summary(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A published summary is frozen; a correction is a new row with the next version.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    author_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    reviewer_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL")
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Who the bot waits on for typed text, and for what ("field:themes", "quote:12").
+    awaiting_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    awaiting: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class QuoteDecision(enum.StrEnum):
+    QUOTE = "quote"
+    SKIP = "skip"
+
+
+class SummaryQuote(Base):
+    """A facilitator's decision on quoting one answer in one summary.
+
+    ``text`` is what gets published (perhaps edited to take a name out); the member's answer
+    itself is unchanged. The row goes with the answer, so an erased member's quotes leave
+    every unpublished draft (a published summary keeps its frozen snapshot in ``fields``).
+    """
+
+    __tablename__ = "summary_quotes"
+    __table_args__ = (UniqueConstraint("summary_id", "answer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    summary_id: Mapped[int] = mapped_column(
+        ForeignKey("summaries.id", ondelete="CASCADE"), index=True
+    )
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[QuoteDecision] = mapped_column(_enum(QuoteDecision))
+    text: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class AuditEvent(Base):

@@ -19,10 +19,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import groups as group_actions
-from bot.actions.groups import QuestionDraft
+from bot.domain.questionsets import QuestionDraft
 from bot.playground.driver_client import DriverClient
 from storage.engine import Database
 from storage.models import Base, Role
+from storage.repositories import rounds as rounds_repo
 
 INVITE_KEY = b"test-invite-key-0123456789abcdef"
 
@@ -183,6 +184,13 @@ class Member:
         self.last_id = max(self.last_id, message["message_id"])
         return message
 
+    async def join(self, code: str) -> dict[str, Any]:
+        """Use an invite, consent, say "Ja, start"; return the first question."""
+        await self.say(f"/start {code}")
+        await self.press(await self.reply("Voordat je begint"), "Ja, ik doe mee")
+        await self.press(await self.reply("Is dit een goed moment?"), "Ja, start")
+        return await self.reply("Vraag 1 van")
+
     async def bot_messages(self) -> list[dict[str, Any]]:
         return [m for m in await self.driver.messages(self.user_id) if m["from_bot"]]
 
@@ -223,3 +231,29 @@ def playground_process(workdir: Path) -> Iterator[tuple[str, subprocess.Popen[st
             process.kill()
             process.wait()
         process.stdout.close()
+
+
+async def make_group_with_shipped_round(
+    db: Database,
+    clock: FakeClock,
+    key: str = "input-voor-beleid",
+    *,
+    name: str = "Klankbordgroep test",
+    deadline_days: int = 14,
+) -> Scenario:
+    """Create a group with an open round of one of the shipped question sets."""
+    from bot.questionsets import shipped
+
+    async with db.write() as session:
+        group = await group_actions.create_group(session, name, "test", "test@example.org")
+        imported = await group_actions.import_question_set(session, shipped(key))
+        round_ = await group_actions.open_round(
+            session,
+            group.id,
+            imported.question_set_id,
+            clock() + timedelta(days=deadline_days),
+            clock(),
+        )
+        question_set = await rounds_repo.question_set_by_key(session, key)
+        assert question_set is not None
+        return Scenario(group.id, round_.id, [q.id for q in question_set.questions])

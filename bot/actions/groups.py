@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.actions.answering import spec_of
 from bot.domain.invites import hash_invite_code, new_invite_code
+from bot.domain.questionsets import QuestionDraft, QuestionSetDraft
 from bot.errors import DomainError
-from storage.models import AuditEvent, Group, Question, QuestionSet, Role, Round
+from storage.models import AuditEvent, Group, Question, QuestionKind, QuestionSet, Role, Round
 from storage.repositories import groups, rounds
 
 
@@ -19,14 +22,6 @@ class NewInvite:
     group_id: int
     role: Role
     expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionDraft:
-    key: str
-    text: str
-    min_length: int = 1
-    max_length: int = 4000
 
 
 async def create_group(session: AsyncSession, name: str, topic: str, contact: str) -> Group:
@@ -62,21 +57,98 @@ async def create_invite(
     return NewInvite(code=code, group_id=group_id, role=role, expires_at=invite.expires_at)
 
 
+def _question_row(position: int, draft: QuestionDraft) -> Question:
+    return Question(
+        position=position,
+        key=draft.key,
+        kind=QuestionKind(draft.kind.value),
+        text=draft.text,
+        help_text=draft.help_text,
+        content_note=draft.content_note,
+        min_length=draft.min_length,
+        max_length=draft.max_length,
+        optional=draft.optional,
+        allow_decline=draft.allow_decline,
+        options=[{"key": o.key, "label": o.label} for o in draft.options],
+        scale_min=draft.scale_min,
+        scale_max=draft.scale_max,
+        scale_min_label=draft.scale_min_label,
+        scale_max_label=draft.scale_max_label,
+        condition=(
+            {"question": draft.condition.question_key, "in": list(draft.condition.values)}
+            if draft.condition
+            else None
+        ),
+    )
+
+
+def draft_of(question_set: QuestionSet) -> QuestionSetDraft:
+    """Turn a stored question set (questions loaded) back into its YAML draft."""
+    questions = []
+    for row in question_set.questions:
+        spec = spec_of(row)
+        questions.append(
+            QuestionDraft(
+                key=spec.key,
+                text=spec.text,
+                kind=spec.kind,
+                help_text=spec.help_text,
+                content_note=spec.content_note,
+                min_length=spec.min_length,
+                max_length=spec.max_length,
+                optional=spec.optional,
+                allow_decline=spec.allow_decline,
+                options=spec.options,
+                scale_min=spec.scale_min,
+                scale_max=spec.scale_max,
+                scale_min_label=spec.scale_min_label,
+                scale_max_label=spec.scale_max_label,
+                condition=spec.condition,
+            )
+        )
+    return QuestionSetDraft(
+        question_set.key, question_set.title, question_set.intro, tuple(questions)
+    )
+
+
 async def create_question_set(
-    session: AsyncSession, key: str, title: str, intro: str, drafts: list[QuestionDraft]
+    session: AsyncSession,
+    key: str,
+    title: str,
+    intro: str,
+    drafts: Sequence[QuestionDraft],
 ) -> QuestionSet:
     """Store a new version of a question set."""
-    questions = [
-        Question(
-            position=index,
-            key=draft.key,
-            text=draft.text,
-            min_length=draft.min_length,
-            max_length=draft.max_length,
-        )
-        for index, draft in enumerate(drafts, start=1)
-    ]
+    questions = [_question_row(index, draft) for index, draft in enumerate(drafts, start=1)]
     return await rounds.add_question_set(session, key, title, intro, questions)
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    question_set_id: int
+    key: str
+    version: int
+    created: bool
+
+
+async def import_question_set(session: AsyncSession, draft: QuestionSetDraft) -> Imported:
+    """Store a question set from YAML: a new version when it differs from the newest one.
+
+    A version that anyone answered stays frozen: rounds keep pointing at their own version.
+    """
+    latest = await rounds.question_set_by_key(session, draft.key)
+    if latest is not None and draft_of(latest) == draft:
+        return Imported(latest.id, latest.key, latest.version, created=False)
+    stored = await create_question_set(
+        session, draft.key, draft.title, draft.intro, list(draft.questions)
+    )
+    session.add(
+        AuditEvent(
+            action="questions.import",
+            details={"question_set_id": stored.id, "version": stored.version},
+        )
+    )
+    return Imported(stored.id, stored.key, stored.version, created=True)
 
 
 async def open_round(

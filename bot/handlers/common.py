@@ -49,6 +49,13 @@ async def language_of(update: Update, context: Context) -> str:
     return texts.language_for(person.language if person else user.language_code)
 
 
+async def language_of_user(context: Context, telegram_id: int) -> str:
+    """Return the stored language of a member (Dutch for anyone unknown)."""
+    async with services(context).db.read() as session:
+        person = await people.person_by_telegram_id(session, telegram_id)
+    return texts.language_for(person.language if person else None)
+
+
 async def reply(update: Update, text: str) -> None:
     """Send a text to the chat the update came from."""
     chat = update.effective_chat

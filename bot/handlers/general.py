@@ -20,6 +20,7 @@ from telegram.ext import (
 
 from bot import callbacks, texts
 from bot.actions import answering
+from bot.actions.answering import ScreenKind
 from bot.handlers.common import Context, handling, language_of, remove_buttons, reply
 from bot.services import services
 from storage.repositories import updates
@@ -31,14 +32,14 @@ async def help_command(update: Update, context: Context) -> None:
     """List what this person can do here."""
     assert update.effective_user is not None
     found = services(context)
-    async with found.db.write() as session:
-        state = await answering.member_state(session, update.effective_user.id, found.clock())
+    async with found.db.read() as session:
+        screen = await answering.current_screen(session, update.effective_user.id, found.clock())
     language = await language_of(update, context)
-    if not state.known:
+    if screen.kind is ScreenKind.STRANGER:
         await reply(update, texts.t(language, "help.stranger"))
         return
     text = texts.t(language, "help.member")
-    if state.is_facilitator:
+    if screen.is_facilitator:
         text += "\n\n" + texts.t(language, "help.facilitator")
     await reply(update, text)
 
@@ -141,9 +142,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         CommandHandler(["taal", "language"], language_command, filters=private),
         CallbackQueryHandler(
             language_choice,
-            pattern=lambda data: isinstance(
-                callbacks.decode(data if isinstance(data, str) else None), callbacks.LanguageChoice
-            ),
+            pattern=callbacks.matches(callbacks.LanguageChoice),
         ),
     ]
 

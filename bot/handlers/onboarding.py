@@ -7,10 +7,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot import callbacks, texts
 from bot.actions import answering, onboarding
+from bot.actions.answering import ScreenKind
 from bot.domain.consent import CONSENT_VERSION
 from bot.errors import InviteError
-from bot.handlers.answering import send_prompt
 from bot.handlers.common import Context, handling, language_of, remove_buttons, reply
+from bot.handlers.screens import show
 from bot.services import services
 from storage.models import Role
 
@@ -60,14 +61,12 @@ async def _resume_or_explain(update: Update, context: Context, language: str) ->
     """``/start`` without a code: a member resumes their questions, others learn how to join."""
     assert update.effective_user is not None
     found = services(context)
-    async with found.db.write() as session:  # may begin an open round for the member
-        state = await answering.member_state(session, update.effective_user.id, found.clock())
-    if not state.known:
+    async with found.db.read() as session:
+        screen = await answering.current_screen(session, update.effective_user.id, found.clock())
+    if screen.kind is ScreenKind.STRANGER:
         await reply(update, texts.t(language, "start.no_invite"))
-    elif state.prompt is None:
-        await reply(update, texts.t(language, "member.idle"))
     else:
-        await send_prompt(update, language, state.prompt)
+        await show(update, language, screen)
 
 
 async def consent_choice(update: Update, context: Context) -> None:
@@ -98,7 +97,9 @@ async def _join(update: Update, context: Context, code: str, language: str) -> N
                 language,
                 found.clock(),
             )
-            state = await answering.member_state(session, update.effective_user.id, found.clock())
+            screen = await answering.current_screen(
+                session, update.effective_user.id, found.clock()
+            )
     except InviteError as error:
         await reply(update, texts.t(language, f"invite.{error.reason}"))
         return
@@ -107,22 +108,13 @@ async def _join(update: Update, context: Context, code: str, language: str) -> N
         update, texts.t(joined.language, "joined.member", group=joined.group_name, role=role)
     )
     if joined.role is Role.FACILITATOR:
-        await reply(update, texts.t(joined.language, "joined.facilitator_hint"))
-    elif state.prompt is None:
-        await reply(update, texts.t(joined.language, "joined.no_round"))
+        await reply(update, texts.t(joined.language, "help.facilitator"))
     else:
-        await reply(update, texts.t(joined.language, "round.intro", total=state.prompt.total))
-        await send_prompt(update, joined.language, state.prompt)
-
-
-def _is_consent(data: object) -> bool:
-    return isinstance(
-        callbacks.decode(data if isinstance(data, str) else None), callbacks.ConsentChoice
-    )
+        await show(update, joined.language, screen)
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:
     return [
         CommandHandler("start", start, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(consent_choice, pattern=_is_consent),
+        CallbackQueryHandler(consent_choice, pattern=callbacks.matches(callbacks.ConsentChoice)),
     ]

@@ -9,39 +9,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import groups as group_actions
-from bot.actions.groups import QuestionDraft
+from bot.questionsets import INPUT_FOR_POLICY, RESEARCH_2021, shipped
 from storage.models import Role
 from storage.repositories import groups, people
 
 DEMO_GROUP = "Klankbordgroep Geweld hoort nergens thuis (demo)"
-DEMO_QUESTION_SET = "onderzoeksvragen-2021"
-
-# The five questions researchers of Regioplan and the Athena institute put to the group on
-# 3 March 2021 (shared/seeds/004), with "HGKM" written out.
-RESEARCH_QUESTIONS = [
-    QuestionDraft(
-        "knelpunten",
-        "Wat zijn de grootste knelpunten in de aanpak van huiselijk geweld en "
-        "kindermishandeling in de regio op dit moment?",
-    ),
-    QuestionDraft("ideaal", "Wat zou volgens u de ideale situatie zijn?"),
-    QuestionDraft(
-        "regie",
-        "Hoe kunnen slachtoffers van huiselijk geweld het beste regie behouden en welke "
-        "ondersteuning hebben ze daarbij nodig?",
-    ),
-    QuestionDraft(
-        "regisseur",
-        "Welke kwaliteiten of kenmerken maken een goede (proces- of casus)regisseur? "
-        "Daarmee bedoelen we de medewerker die u ondersteunt.",
-    ),
-    QuestionDraft(
-        "veranderingen",
-        "Wat ziet u op dit moment al veranderen in de aanpak van huiselijk geweld en "
-        "kindermishandeling in de regio of in gemeenten? Waar werken gemeenten aan? "
-        "En waar is nog ruimte voor verbetering?",
-    ),
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,16 +67,17 @@ async def ensure_demo(
             location="Gemeentehuis Hilversum, zaal 2 (demo)",
             agenda=["Onderzoek naar samenwerking bij huiselijk geweld"],
         )
-        question_set = await group_actions.create_question_set(
-            session,
-            DEMO_QUESTION_SET,
-            "Onderzoeksvragen samenwerking (3 maart 2021)",
-            "Vijf vragen van onderzoekers van Regioplan en het Athena-instituut.",
-            RESEARCH_QUESTIONS,
-        )
-        await group_actions.open_round(
-            session, group.id, question_set.id, starts - timedelta(days=1), now, meeting.id
-        )
+        # Two rounds, so a member sees the choice between them and every question kind.
+        for set_key in (RESEARCH_2021, INPUT_FOR_POLICY):
+            imported = await group_actions.import_question_set(session, shipped(set_key))
+            await group_actions.open_round(
+                session,
+                group.id,
+                imported.question_set_id,
+                starts - timedelta(days=1),
+                now,
+                meeting.id,
+            )
     codes: dict[int, str | None] = {}
     for persona in PERSONAS:
         person = await people.person_by_telegram_id(session, persona.user_id)

@@ -15,6 +15,7 @@ from bot.playground.botapi import BotApiServer
 from bot.playground.demo import PERSONAS, ensure_demo
 from bot.settings import Settings
 from storage.engine import Database
+from storage.repositories import updates
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +23,15 @@ PLAYGROUND_TOKEN = "1000001:samenkracht-playground-local-token"  # noqa: S105 (l
 PLAYGROUND_BOT_USERNAME = "samenkracht_playground_bot"
 
 
-async def start_server(settings: Settings) -> BotApiServer:
+async def start_server(settings: Settings, first_update_id: int = 1) -> BotApiServer:
     """Start the local Bot API server on the configured port (any free one if it is taken)."""
     server = BotApiServer()
-    server.add_bot(PLAYGROUND_TOKEN, username=PLAYGROUND_BOT_USERNAME, first_name="Samenkracht")
+    server.add_bot(
+        PLAYGROUND_TOKEN,
+        username=PLAYGROUND_BOT_USERNAME,
+        first_name="Samenkracht",
+        first_update_id=first_update_id,
+    )
     try:
         await server.start(settings.playground_host, settings.playground_port)
     except OSError as error:
@@ -39,8 +45,10 @@ async def start_server(settings: Settings) -> BotApiServer:
 async def run_playground(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Serve the playground until interrupted; the schema must be up to date already."""
     key = invite_key(settings)
-    server = await start_server(settings)
     db = Database(settings.database_url)
+    async with db.read() as session:
+        last = await updates.last_update_id(session, int(PLAYGROUND_TOKEN.split(":")[0]))
+    server = await start_server(settings, first_update_id=last + 1)
     try:
         async with db.write() as session:
             codes = await ensure_demo(session, key, system_clock(), settings.zone)

@@ -154,3 +154,83 @@ async def round_by_id(session: AsyncSession, round_id: int) -> Round | None:
 async def members_with_role(session: AsyncSession, group_id: int) -> list[Membership]:
     statement = select(Membership).where(Membership.group_id == group_id)
     return list((await session.execute(statement)).scalars())
+
+
+async def answer_for(session: AsyncSession, submission_id: int, question_id: int) -> Answer | None:
+    statement = select(Answer).where(
+        Answer.submission_id == submission_id, Answer.question_id == question_id
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def answer_by_message(
+    session: AsyncSession, person_id: int, telegram_message_id: int
+) -> Answer | None:
+    """Return the person's answer that was given in the Telegram message with this id."""
+    statement = (
+        select(Answer)
+        .join(Submission, Submission.id == Answer.submission_id)
+        .where(Submission.person_id == person_id, Answer.telegram_message_id == telegram_message_id)
+    )
+    return (await session.execute(statement)).scalars().first()
+
+
+async def submissions_of(session: AsyncSession, person_id: int) -> list[Submission]:
+    statement = select(Submission).where(Submission.person_id == person_id).order_by(Submission.id)
+    return list((await session.execute(statement)).scalars())
+
+
+async def open_rounds_for_member(
+    session: AsyncSession, person_id: int, at: datetime
+) -> list[tuple[Round, QuestionSet]]:
+    """Open rounds of the person's groups in which they answer (not as facilitator)."""
+    statement = (
+        select(Round, QuestionSet)
+        .join(Membership, Membership.group_id == Round.group_id)
+        .join(QuestionSet, QuestionSet.id == Round.question_set_id)
+        .where(
+            Membership.person_id == person_id,
+            Membership.role != "facilitator",
+            Round.status == RoundStatus.OPEN,
+            Round.deadline > at,
+        )
+        .order_by(Round.opened_at, Round.id)
+    )
+    return [(row[0], row[1]) for row in (await session.execute(statement)).all()]
+
+
+async def question_set_by_id(session: AsyncSession, question_set_id: int) -> QuestionSet | None:
+    return await session.get(QuestionSet, question_set_id)
+
+
+async def question_sets(session: AsyncSession) -> list[QuestionSet]:
+    """Every question set, newest version of each key first."""
+    statement = select(QuestionSet).order_by(QuestionSet.key, QuestionSet.version.desc())
+    return list((await session.execute(statement)).scalars())
+
+
+async def has_answers(session: AsyncSession, question_set_id: int) -> bool:
+    statement = (
+        select(Answer.id)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Question.question_set_id == question_set_id)
+        .limit(1)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def rounds_of_group(session: AsyncSession, group_id: int) -> list[Round]:
+    statement = select(Round).where(Round.group_id == group_id).order_by(Round.id)
+    return list((await session.execute(statement)).scalars())
+
+
+async def progress_counts(session: AsyncSession, round_id: int) -> list[tuple[str, str]]:
+    """Return (role, submission status) for every member of the round's group who started."""
+    round_ = await session.get(Round, round_id)
+    assert round_ is not None
+    statement = (
+        select(Membership.role, Submission.status)
+        .join(Submission, Submission.person_id == Membership.person_id)
+        .where(Membership.group_id == round_.group_id, Submission.round_id == round_id)
+    )
+    return [(str(row[0]), str(row[1])) for row in (await session.execute(statement)).all()]

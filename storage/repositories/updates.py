@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChatNotice, HandledUpdate
+from storage.models import ChatNotice, HandledUpdate, ReceivedUpdate
 from storage.repositories._upsert import insert_ignoring_conflict
 
 
@@ -20,3 +22,61 @@ async def record_update(session: AsyncSession, bot_id: int, update_id: int, at: 
 async def record_chat_notice(session: AsyncSession, chat_id: int, at: datetime) -> bool:
     """Record that a chat got the private-only notice; False when it already had it."""
     return await insert_ignoring_conflict(session, ChatNotice, chat_id=chat_id, notified_at=at)
+
+
+async def last_update_id(session: AsyncSession, bot_id: int) -> int:
+    """Return the highest update id handled for a bot (0 when none)."""
+    statement = select(func.max(HandledUpdate.update_id)).where(HandledUpdate.bot_id == bot_id)
+    return int((await session.execute(statement)).scalar_one() or 0)
+
+
+async def record_received(
+    session: AsyncSession, bot_id: int, updates: list[dict[str, Any]], at: datetime
+) -> int:
+    """Write down fetched updates (a second delivery of one is ignored); return how many new."""
+    new = 0
+    for payload in updates:
+        new += await insert_ignoring_conflict(
+            session,
+            ReceivedUpdate,
+            bot_id=bot_id,
+            update_id=int(payload["update_id"]),
+            payload=payload,
+            received_at=at,
+        )
+    return new
+
+
+async def mark_received_handled(
+    session: AsyncSession, bot_id: int, update_id: int, at: datetime
+) -> None:
+    statement = (
+        update(ReceivedUpdate)
+        .where(
+            ReceivedUpdate.bot_id == bot_id,
+            ReceivedUpdate.update_id == update_id,
+            ReceivedUpdate.handled_at.is_(None),
+        )
+        .values(handled_at=at)
+    )
+    await session.execute(statement)
+
+
+async def unhandled_received(session: AsyncSession, bot_id: int) -> list[dict[str, Any]]:
+    """Updates fetched but never finished (the process stopped first), oldest first."""
+    statement = (
+        select(ReceivedUpdate.payload)
+        .where(ReceivedUpdate.bot_id == bot_id, ReceivedUpdate.handled_at.is_(None))
+        .order_by(ReceivedUpdate.update_id)
+    )
+    return [dict(row) for row in (await session.execute(statement)).scalars()]
+
+
+async def prune_updates(session: AsyncSession, before: datetime) -> None:
+    """Forget handled updates older than ``before`` (Telegram never resends those)."""
+    await session.execute(
+        delete(ReceivedUpdate).where(
+            ReceivedUpdate.handled_at.is_not(None), ReceivedUpdate.handled_at < before
+        )
+    )
+    await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < before))

@@ -32,7 +32,15 @@ async def application(
 ) -> AsyncIterator[AppType]:
     """The real bot, long-polling the local server over HTTP."""
     settings = Settings(telegram_api_base_url=botapi.url, database_url=db.url)
-    app = build_application(settings, db, INVITE_KEY, token=TOKEN, clock=clock)
+    app = build_application(
+        settings,
+        db,
+        INVITE_KEY,
+        token=TOKEN,
+        clock=clock,
+        outbox_interval=None,
+        collect_seconds=0.3,
+    )
     async with app:
         await app.start()
         assert app.updater is not None

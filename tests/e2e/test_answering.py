@@ -7,7 +7,7 @@ from sqlalchemy import select
 from telegram import Update
 
 from storage.engine import Database
-from storage.models import Answer, Submission
+from storage.models import Answer, AnswerState, Submission
 from support import FakeClock, Member, count, make_group_with_round, make_invite
 
 
@@ -15,16 +15,21 @@ async def join(db: Database, clock: FakeClock, member: Member, **round_options) 
     """Bring the member to question 1 of a fresh round; return the question ids."""
     scenario = await make_group_with_round(db, clock, **round_options)
     code = await make_invite(db, clock, scenario.group_id)
-    await member.say(f"/start {code}")
-    await member.press(await member.reply("Voordat je begint"), "Ja, ik doe mee")
-    await member.reply("Vraag 1 van")
+    await member.join(code)
     return scenario.question_ids
 
 
 async def answers(db: Database) -> list[str]:
+    """The values of the answers that count (answered, not drafts or kept-too-long texts)."""
     async with db.read() as session:
         rows = (await session.execute(select(Answer).order_by(Answer.id))).scalars().all()
-        return [row.value for row in rows]
+        return [row.value for row in rows if row.state is AnswerState.ANSWERED]
+
+
+async def rows(db: Database) -> list[tuple[str, AnswerState]]:
+    async with db.read() as session:
+        found = (await session.execute(select(Answer).order_by(Answer.id))).scalars().all()
+        return [(row.value, row.state) for row in found]
 
 
 @pytest.mark.parametrize(
@@ -62,8 +67,10 @@ async def test_too_long_answer_is_refused_with_the_numbers(db, clock, member):
     assert "hoogstens 4000" in reply["text"]
     assert "1000 tekens korter" in reply["text"]
     assert await answers(db) == []
+    assert await rows(db) == [("x" * 5000, AnswerState.TOO_LONG)], "kept, not lost"
     await member.say("korter")
     await member.reply("Vraag 2 van 3")
+    assert await rows(db) == [("korter", AnswerState.ANSWERED)]
 
 
 async def test_whitespace_only_answer_is_refused(db, clock, member):
@@ -140,5 +147,5 @@ async def test_message_after_the_deadline_keeps_nothing(db, clock, member):
     await join(db, clock, member, deadline_days=1)
     clock.advance(days=2)
     await member.say("Te laat")
-    await member.reply("Er staan nu geen vragen voor je klaar")
+    await member.reply("Er staan nu geen vragen voor je klaar")  # the round is no longer open
     assert await answers(db) == []

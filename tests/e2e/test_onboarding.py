@@ -35,7 +35,11 @@ async def test_invite_consent_and_every_answer_stored(db: Database, clock: FakeC
 
     await member.press(consent, "Ja, ik doe mee")
     await member.reply("Je doet nu mee")
-    await member.reply("Er staan 3 vragen")
+    ready = await member.reply("Is dit een goed moment?")
+    assert "Testvragen (3 vragen)" in ready["text"]
+    async with db.read() as session:
+        assert await count(session, Submission) == 0, "nothing starts before the member says so"
+    await member.press(ready, "Ja, start")
     first = await member.reply("Vraag 1 van 3")
     assert "Wat gaat goed?" in first["text"]
 
@@ -44,8 +48,15 @@ async def test_invite_consent_and_every_answer_stored(db: Database, clock: FakeC
     await member.say("Sneller hulp")
     await member.reply("Vraag 3 van 3")
     await member.say("Dank jullie")
-    done = await member.reply("Dank je wel! Al je antwoorden zijn bewaard.")
-    assert done["text"].splitlines()[0] == "Dank je wel! Al je antwoorden zijn bewaard."
+    review = await member.reply("Kijk je antwoorden nog even na")
+    assert "De &lt;b&gt;" not in review["text"], "the driver shows text as Telegram renders it"
+    assert "De <b>begeleiding</b> & het luisteren 💬" in review["text"]
+    await member.press(review, "Versturen")
+    done = await member.reply("Dank je wel! Je antwoorden zijn verstuurd.")
+    assert done["text"].splitlines()[0] == "Dank je wel! Je antwoorden zijn verstuurd."
+    assert "mogen we stukjes uit je antwoorden gebruiken" in done["text"]
+    await member.press(done, "Liever niet")
+    await member.reply("We citeren je antwoorden niet")
 
     async with db.read() as session:
         person = (await session.execute(select(Person))).scalar_one()
@@ -56,6 +67,7 @@ async def test_invite_consent_and_every_answer_stored(db: Database, clock: FakeC
         assert membership.role is Role.ERVARINGSDESKUNDIGE
         submission = (await session.execute(select(Submission))).scalar_one()
         assert submission.status is SubmissionStatus.SUBMITTED
+        assert submission.may_quote is False
         answers = (await session.execute(select(Answer).order_by(Answer.id))).scalars().all()
         assert [a.value for a in answers] == [
             "De <b>begeleiding</b> & het luisteren 💬",
@@ -87,7 +99,7 @@ async def test_facilitator_joins_without_questions(db: Database, clock: FakeCloc
     await member.say(f"/start {code}")
     await member.press(await member.reply("Voordat je begint"), "Ja, ik doe mee")
     await member.reply("Jouw rol: begeleider")
-    await member.reply("Als begeleider")
+    await member.reply("Voor begeleiders")
     async with db.read() as session:
         assert await count(session, Submission) == 0
 
@@ -122,7 +134,7 @@ async def test_used_code_is_refused_for_someone_else(
     code = await make_invite(db, clock, scenario.group_id)
     await member.say(f"/start {code}")
     await member.press(await member.reply("Voordat je begint"), "Ja, ik doe mee")
-    await member.reply("Vraag 1 van 3")
+    await member.reply("Is dit een goed moment?")
 
     other = Member(driver, user_id=810002)
     await other.say(f"/start {code}")
@@ -138,7 +150,7 @@ async def test_same_member_with_their_code_again_is_told_they_joined(
     code = await make_invite(db, clock, scenario.group_id)
     await member.say(f"/start {code}")
     await member.press(await member.reply("Voordat je begint"), "Ja, ik doe mee")
-    await member.reply("Vraag 1 van 3")
+    await member.reply("Is dit een goed moment?")
     await member.say(f"/start {code}")
     await member.reply("Je doet al mee met deze groep")
 
@@ -151,7 +163,7 @@ async def test_two_presses_on_yes_join_once(db: Database, clock: FakeClock, memb
     yes = consent["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await driver.press(member.user_id, consent["message_id"], yes)
     await driver.press(member.user_id, consent["message_id"], yes, force=True)
-    await member.reply("Vraag 1 van 3")
+    await member.reply("Is dit een goed moment?")
     await member.reply("Je doet al mee met deze groep")
     async with db.read() as session:
         assert await count(session, Person) == 1

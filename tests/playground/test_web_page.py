@@ -310,7 +310,7 @@ def test_consent_flow_in_the_browser(playground: Playground, browser: webdriver.
     assert severe == [], severe
 
 
-def test_the_real_playground_asks_consent_then_the_first_question(
+def test_the_real_playground_asks_consent_then_the_questions(
     tmp_path: Path, browser: webdriver.Chrome
 ) -> None:
     """``samenkracht run`` as a newcomer starts it: the demo persona joins in the browser."""
@@ -324,6 +324,10 @@ def test_the_real_playground_asks_consent_then_the_first_question(
         wait_for(browser, By.ID, "start-button").click()
         wait_for_text(browser, "#message-list", "Voordat je begint")
         browser.find_element(By.XPATH, "//button[normalize-space(.)='Ja, ik doe mee']").click()
+        wait_for_text(browser, "#message-list", "Welke wil je nu doen?")
+        browser.find_element(
+            By.XPATH, "//button[starts-with(normalize-space(.), 'Onderzoeksvragen')]"
+        ).click()
         wait_for_text(browser, "#message-list", "Vraag 1 van 5")
         wait_for(browser, By.ID, "composer-input").send_keys(
             "Meer tijd voor gesprekken", Keys.ENTER

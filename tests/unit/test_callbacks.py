@@ -28,11 +28,27 @@ EXAMPLES: list[Callback] = [
     ConsentChoice(accept=True, invite_code=new_invite_code()),
     ConsentChoice(accept=False, invite_code=("Ab_-09" * 6)[:32]),
     *[LanguageChoice(language) for language in LANGUAGES],
+    callbacks.RoundStart(7),
+    callbacks.NotNow(),
+    callbacks.AnswerPress(12, 345, "o", 3),
+    callbacks.AnswerPress(12, 345, "d"),
+    callbacks.ReviewChange(12, 345),
+    callbacks.Submit(12),
+    callbacks.QuotePermission(12, False),
+    callbacks.RoundWizard(3, 4, -1, 14, True),
+    callbacks.RoundClose(9, True),
+    callbacks.SummaryMeeting(4),
+    callbacks.SummaryStep(5, callbacks.SummaryAction.QUOTE, 678),
+    callbacks.SummaryStep(5, callbacks.SummaryAction.PUBLISH),
+    *[callbacks.RsvpChoice(123456789, response) for response in callbacks.RSVP_RESPONSES],
+    callbacks.SkipMeeting(123456789),
+    *[callbacks.ReminderSetting(setting, True) for setting in callbacks.REMINDER_SETTINGS],
+    callbacks.ReminderSetting("quiet", False),
 ]
 
 
 def test_examples_cover_every_callback_type() -> None:
-    assert {type(example) for example in EXAMPLES} == set(typing.get_args(callbacks.Callback))
+    assert {type(example) for example in EXAMPLES} == set(callbacks.registered())
 
 
 @pytest.mark.parametrize("callback", EXAMPLES, ids=repr)
@@ -43,11 +59,29 @@ def test_round_trip(callback: Callback) -> None:
     assert is_ours(data)
 
 
-def test_encode_refuses_data_over_64_bytes() -> None:
-    fits = ConsentChoice(True, "a" * (MAX_BYTES - len("sk1:c:y:")))
-    assert len(encode(fits).encode()) == MAX_BYTES
-    with pytest.raises(ValueError, match="64 bytes"):
-        encode(ConsentChoice(True, "a" * (MAX_BYTES - len("sk1:c:y:") + 1)))
+def test_encode_refuses_fields_that_could_break_the_format() -> None:
+    with pytest.raises(ValueError, match="codec-safe"):
+        encode(ConsentChoice(True, "a" * 41))
+    with pytest.raises(ValueError, match="codec-safe"):
+        encode(LanguageChoice("n:l"))
+
+
+@pytest.mark.parametrize("cls", callbacks.registered(), ids=lambda c: c.__name__)
+def test_the_largest_values_still_fit_64_bytes(cls) -> None:
+    import dataclasses
+
+    largest = {
+        int: 10**9,  # a billion rows in any table
+        bool: True,
+        str: "x" * 40,
+    }
+    hints = typing.get_type_hints(cls)
+    values = {f.name: largest[hints[f.name]] for f in dataclasses.fields(cls)}
+    if cls is ConsentChoice:
+        values["invite_code"] = new_invite_code()
+    if cls is callbacks.AnswerPress:
+        values |= {"action": "o", "index": 99}
+    assert len(encode(cls(**values)).encode()) <= MAX_BYTES
 
 
 def test_the_two_consent_answers_differ() -> None:

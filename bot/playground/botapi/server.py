@@ -69,12 +69,18 @@ class BotApiServer:
 
     # -- setup -------------------------------------------------------------------
 
-    def add_bot(self, token: str, *, username: str, first_name: str) -> BotInfo:
-        """Register a bot; its id is the number before the colon of its token."""
+    def add_bot(
+        self, token: str, *, username: str, first_name: str, first_update_id: int = 1
+    ) -> BotInfo:
+        """Register a bot; its id is the number before the colon of its token.
+
+        ``first_update_id`` lets a restarted playground go on where Telegram would: update ids
+        only ever increase for a bot.
+        """
         if not _TOKEN_SHAPE.match(token):
             raise ValueError("a bot token looks like 123456:ABC-def")
         info = BotInfo(int(token.split(":", 1)[0]), token, username, first_name)
-        self.world.add_bot(info)
+        self.world.add_bot(info).next_update_id = first_update_id
         return info
 
     def add_persona(
