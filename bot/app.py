@@ -100,7 +100,15 @@ async def _post_init(application: AppType) -> None:
     for language in texts.LANGUAGES:
         commands = [
             BotCommand(name, texts.t(language, f"command.{name}"))
-            for name in ("verder", "pauze", "terug", "mijnantwoorden", "help", "taal")
+            for name in (
+                "verder",
+                "pauze",
+                "terug",
+                "mijnantwoorden",
+                "herinneringen",
+                "help",
+                "taal",
+            )
         ]
         await application.bot.set_my_commands(
             commands, language_code=None if language == texts.DEFAULT_LANGUAGE else language

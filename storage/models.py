@@ -346,6 +346,8 @@ class Answer(Base):
     )
     value: Mapped[str] = mapped_column(Text)
     state: Mapped[AnswerState] = mapped_column(_enum(AnswerState), default=AnswerState.ANSWERED)
+    # How many Telegram messages a long text arrived in (they are joined into one answer).
+    parts: Mapped[int] = mapped_column(Integer, default=1)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

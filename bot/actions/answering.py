@@ -407,11 +407,13 @@ async def answer_text(
         if row is not None and row.state is AnswerState.DRAFT:
             if row.updated_at >= now - JOIN_WINDOW:
                 await _store(session, loaded, spec, AnswerState.DRAFT, f"{row.value}\n{text}", now)
+                row.parts += 1
                 return Outcome(screen, collecting=True, show_screen=False)
             finished = await _finish_draft(session, loaded, spec, row, now)
             return finished
         if len(text) >= SPLIT_THRESHOLD:
-            await _store(session, loaded, spec, AnswerState.DRAFT, text, now, message_id)
+            stored = await _store(session, loaded, spec, AnswerState.DRAFT, text, now, message_id)
+            stored.parts = 1
             return Outcome(screen, collecting=True, show_screen=False)
         checked = forms.check_open_text(spec, text)
     else:
@@ -446,7 +448,7 @@ def _rejection(spec: forms.QuestionSpec, checked: forms.Checked, number: int) ->
 async def _finish_draft(
     session: AsyncSession, loaded: _Loaded, spec: forms.QuestionSpec, row: Answer, now: datetime
 ) -> Outcome:
-    joined = row.updated_at > row.answered_at
+    joined = row.parts > 1
     checked = forms.check_open_text(spec, row.value)
     screen = _question_screen(loaded, spec)
     number = screen.question.number if screen.question else 0
@@ -637,7 +639,8 @@ async def edit_answer(
 ) -> Outcome | None:
     """Follow a Telegram edit of an answer message, while its question is current or in review.
 
-    Returns None when the edited message is not an answer that may change now.
+    Returns None when the edited message is not an answer; raises InvalidButton(stale=True)
+    when it is one whose question is not open now.
     """
     person = await _person(session, telegram_id)
     if person is None:
@@ -654,7 +657,7 @@ async def edit_answer(
     current = submission.current_question_id == spec.id and _in_session(submission)
     reviewing = submission.status is SubmissionStatus.REVIEW and _in_session(submission)
     if not (current or reviewing):
-        return None
+        raise InvalidButton(stale=True)  # an answer, but its question is not open now
     checked = forms.check_open_text(spec, text)
     screen = _screen_for(loaded, now)
     number = forms.position(loaded.specs, loaded.answers, spec)[0]

@@ -91,7 +91,9 @@ async def unknown_button(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     language = await language_of(update, context)
-    key = "button.stale" if callbacks.is_ours(query.data) else "button.unknown"
+    # Data of an older codec version is an old button; anything else was never sent by us.
+    older = callbacks.is_ours(query.data) and not str(query.data).startswith(callbacks.PREFIX + ":")
+    key = "button.stale" if older else "button.unknown"
     await query.answer(texts.t(language, key), show_alert=False)
 
 

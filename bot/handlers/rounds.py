@@ -24,6 +24,10 @@ def _button(text: str, data: callbacks.CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=callbacks.encode(data))
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _user_id(update: Update) -> int:
     assert update.effective_user is not None
     return update.effective_user.id
@@ -90,7 +94,9 @@ async def _wizard_step(
         async with found.db.read() as session:
             text, markup = await _next_step(session, user_id, step, language, found, now)
     except NotAllowedError:
-        await _say(update, texts.t(language, "facilitator.refused"), None, edit)
+        if update.callback_query is not None:
+            await remove_buttons(update.callback_query)
+        await reply(update, texts.t(language, "facilitator.refused"))
         return
     except DomainError:
         await _say(update, texts.t(language, "button.stale"), None, edit)
@@ -188,7 +194,7 @@ async def _choose_round_to_close(update: Update, context: Context, language: str
         await reply(update, texts.t(language, "close.none"))
         return
     rows = [
-        [_button(f"{r.title[:40]} – {r.group_name[:18]}", callbacks.RoundClose(r.round_id))]
+        [_button(_shorten(f"{r.title} – {r.group_name}", 60), callbacks.RoundClose(r.round_id))]
         for r in open_rounds
     ]
     assert update.effective_chat is not None

@@ -23,7 +23,8 @@ FAMILIES: dict[str, set[str]] = {
     "invite.": {"invite.unknown", "invite.expired", "invite.used", "invite.already_member"},
     "role.": {f"role.{role.value}" for role in Role},
     "command.": {
-        f"command.{name}" for name in ("verder", "pauze", "terug", "mijnantwoorden", "help", "taal")
+        f"command.{name}"
+        for name in ("verder", "pauze", "terug", "mijnantwoorden", "herinneringen", "help", "taal")
     },
     "question.hint.": {f"question.hint.{kind.value}" for kind in Kind if kind is not Kind.SCALE}
     | {"question.hint.scale"},
