@@ -22,7 +22,7 @@ from bot.handlers import meetings as meeting_handlers
 from bot.handlers import rounds as round_handlers
 from bot.handlers import summaries as summary_handlers
 from bot.handlers.common import Context, DuplicateUpdate
-from bot.inbox import InboxApplication, InboxRequest, replay_unhandled
+from bot.inbox import REPLAYED_KEY, InboxApplication, InboxRequest, replay_unhandled
 from bot.ratelimit import RetryingRateLimiter
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
@@ -118,6 +118,9 @@ async def _post_init(application: AppType) -> None:
 async def _on_error(update: object, context: Context) -> None:
     """Log the failure and tell the member, neutrally, that something went wrong."""
     if isinstance(context.error, DuplicateUpdate):
+        replayed = context.bot_data.get(REPLAYED_KEY, set())
+        if isinstance(update, Update) and update.update_id in replayed:
+            await answering.show_where_they_are(update, context)
         return
     update_id = update.update_id if isinstance(update, Update) else None
     logger.error("Error while handling update %s", update_id, exc_info=context.error)

@@ -24,7 +24,10 @@ from storage.engine import Database
 from storage.repositories import updates
 
 logger = logging.getLogger(__name__)
-KEEP_HANDLED = timedelta(days=8)  # Telegram keeps unconfirmed updates for 24 hours
+KEEP_HANDLED = timedelta(days=8)
+# Update ids replayed at start-up: when one turns out to be handled already (its reply was
+# lost with the stopped process), the member is shown where they are instead of silence.
+REPLAYED_KEY = "samenkracht.replayed"  # Telegram keeps unconfirmed updates for 24 hours
 
 
 class InboxRequest(HTTPXRequest):
@@ -91,7 +94,9 @@ async def replay_unhandled(application: Application, db: Database, clock: Clock)
     async with db.write() as session:
         await updates.prune_updates(session, clock() - KEEP_HANDLED)
         pending = await updates.unhandled_received(session, application.bot.id)
+    replayed = application.bot_data.setdefault(REPLAYED_KEY, set())
     for payload in pending:
+        replayed.add(int(payload["update_id"]))
         await application.update_queue.put(Update.de_json(payload, application.bot))
     if pending:
         logger.warning("Replaying %d update(s) fetched before a stop", len(pending))

@@ -135,6 +135,17 @@ async def resume(update: Update, context: Context) -> None:
     await show(update, await language_of(update, context), screen)
 
 
+async def show_where_they_are(update: Update, context: Context) -> None:
+    """Show a member their current question or review (after a reply was lost in a crash)."""
+    if update.effective_user is None or update.effective_chat is None:
+        return
+    found = services(context)
+    async with found.db.read() as session:
+        screen = await answering.current_screen(session, _user_id(update), found.clock())
+    if screen.kind in (ScreenKind.QUESTION, ScreenKind.REVIEW):
+        await show(update, await language_of(update, context), screen)
+
+
 async def pause(update: Update, context: Context) -> None:
     """``/pauze``: stop for now."""
     found = services(context)
