@@ -165,6 +165,10 @@ class Person(Base):
     quiet_hours_start: Mapped[int | None] = mapped_column(Integer, default=21 * 60)
     quiet_hours_end: Mapped[int | None] = mapped_column(Integer, default=8 * 60)
     unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Delete each answer message from the chat shortly after it is stored.
+    wipe_answers_from_chat: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Facilitators see the pseudonym or "Deelnemer 7"; the Telegram name only when allowed.
+    show_name_to_facilitators: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -501,6 +505,36 @@ class HandledUpdate(Base):
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     handled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class ChatMessage(Base):
+    """A message in a member's private chat (the bot's or the member's), kept by id only.
+
+    Telegram lets a bot delete messages in a private chat for 48 hours; these ids are what
+    "Snel weg" and ``/wis`` delete. No text is stored here.
+    """
+
+    __tablename__ = "chat_messages"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    from_bot: Mapped[bool] = mapped_column(Boolean, default=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class InviteAttempt(Base):
+    """A ``/start`` with an invite code that did not work, for rate limiting per user."""
+
+    __tablename__ = "invite_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
 class ChatNotice(Base):
