@@ -34,9 +34,9 @@ def main() -> None:
     for fmt in Format:
         started = time.perf_counter()
         size = len(render(document, fmt))
-        print(f"{fmt.value:5} {time.perf_counter() - started:6.2f} s  {size / 1024:8.1f} KiB")  # noqa: T201
+        print(f"{fmt.value:5} {time.perf_counter() - started:6.2f} s  {size / 1024:8.1f} KiB")
     _, peak = tracemalloc.get_traced_memory()
-    print(f"peak memory {peak / 2**20:.1f} MiB (10,000 answers, 200 quotes)")  # noqa: T201
+    print(f"peak memory {peak / 2**20:.1f} MiB (10,000 answers, 200 quotes)")
 
 
 if __name__ == "__main__":

@@ -111,7 +111,7 @@ async def test_processes_on_one_postgresql_send_each_purpose_once(
     calls = sum(1 for c in world.calls if c["method"] == "sendMessage")
     async with db.read() as session:
         counts = await outbox.status_counts(session)
-    print(  # noqa: T201 - the figures are the point of a scale run (-s)
+    print(
         f"\nfan-out: {SIZE} purposes, {processes} processes, {elapsed:.1f}s "
         f"= {elapsed / (SIZE / 30):.2f} × ({SIZE}/30 s); duplicates={duplicates} "
         f"losses={losses}; sendMessage calls={calls}; rows={counts}"
