@@ -475,14 +475,22 @@ async def finish_collecting(
     return await _finish_draft(session, loaded, spec, row, now)
 
 
-async def _button_target(
-    session: AsyncSession, telegram_id: int, submission_id: int, question_id: int, now: datetime
-) -> tuple[_Loaded, forms.QuestionSpec] | Screen:
-    """Check a button's submission and question; return them, or the screen to show instead."""
+async def _own_submission(
+    session: AsyncSession, telegram_id: int, submission_id: int
+) -> tuple[Person, Submission]:
+    """Return the person and a submission of theirs; a button naming another's is refused."""
     person = await _person(session, telegram_id)
     submission = await session.get(Submission, submission_id)
     if person is None or submission is None or submission.person_id != person.id:
         raise InvalidButton(stale=False)
+    return person, submission
+
+
+async def _button_target(
+    session: AsyncSession, telegram_id: int, submission_id: int, question_id: int, now: datetime
+) -> tuple[_Loaded, forms.QuestionSpec] | Screen:
+    """Check a button's submission and question; return them, or the screen to show instead."""
+    _, submission = await _own_submission(session, telegram_id, submission_id)
     loaded = await _load(session, submission)
     if not _is_open(loaded.round, now):
         return Screen(ScreenKind.CLOSED)
@@ -570,10 +578,7 @@ async def change(
     session: AsyncSession, telegram_id: int, button: callbacks.ReviewChange, now: datetime
 ) -> Outcome:
     """Reopen one answer from the review (also after sending, until the deadline)."""
-    person = await _person(session, telegram_id)
-    submission = await session.get(Submission, button.submission_id)
-    if person is None or submission is None or submission.person_id != person.id:
-        raise InvalidButton(stale=False)
+    person, submission = await _own_submission(session, telegram_id, button.submission_id)
     loaded = await _load(session, submission)
     if not _is_open(loaded.round, now):
         return Outcome(Screen(ScreenKind.CLOSED))
@@ -593,10 +598,7 @@ async def submit(
     session: AsyncSession, telegram_id: int, button: callbacks.Submit, now: datetime
 ) -> Outcome:
     """Send the answers ("Versturen"); answers to questions no longer shown are dropped."""
-    person = await _person(session, telegram_id)
-    submission = await session.get(Submission, button.submission_id)
-    if person is None or submission is None or submission.person_id != person.id:
-        raise InvalidButton(stale=False)
+    _, submission = await _own_submission(session, telegram_id, button.submission_id)
     loaded = await _load(session, submission)
     if not _is_open(loaded.round, now):
         return Outcome(Screen(ScreenKind.CLOSED))
@@ -626,10 +628,7 @@ async def submit(
 async def set_quote_permission(
     session: AsyncSession, telegram_id: int, button: callbacks.QuotePermission
 ) -> None:
-    person = await _person(session, telegram_id)
-    submission = await session.get(Submission, button.submission_id)
-    if person is None or submission is None or submission.person_id != person.id:
-        raise InvalidButton(stale=False)
+    _, submission = await _own_submission(session, telegram_id, button.submission_id)
     submission.may_quote = button.allow
     await session.flush()
 

@@ -7,8 +7,11 @@ as handled, and shows the resulting screen (``bot.handlers.screens``).
 from __future__ import annotations
 
 import logging
-from typing import cast
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TypeVar, cast
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -37,6 +40,7 @@ from bot.handlers.screens import answer_text, question_message, show, show_in_ch
 from bot.services import services
 
 logger = logging.getLogger(__name__)
+ReviewButton = TypeVar("ReviewButton", callbacks.ReviewChange, callbacks.Submit)
 MAX_MESSAGE = 4096
 
 
@@ -301,32 +305,29 @@ async def _replace_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup) -
 
 async def change_answer(update: Update, context: Context) -> None:
     """ "Wijzig n" in the review."""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, callbacks.ReviewChange)
-    found = services(context)
-    try:
-        async with handling(update, context) as session:
-            outcome = await answering.change(session, _user_id(update), data, found.clock())
-    except InvalidButton as error:
-        await _stale(query, update, context, error)
-        return
-    await query.answer()
-    await remove_buttons(query)
-    await show(update, await language_of(update, context), outcome)
+    await _review_button(update, context, callbacks.ReviewChange, answering.change)
 
 
 async def submit(update: Update, context: Context) -> None:
     """ "Versturen" under the review."""
+    await _review_button(update, context, callbacks.Submit, answering.submit)
+
+
+async def _review_button(
+    update: Update,
+    context: Context,
+    kind: type[ReviewButton],
+    action: Callable[[AsyncSession, int, ReviewButton, datetime], Awaitable[Outcome]],
+) -> None:
+    """Run a review button's action; then take the buttons away and show what comes next."""
     query = update.callback_query
     assert query is not None
     data = callbacks.decode(query.data)
-    assert isinstance(data, callbacks.Submit)
+    assert isinstance(data, kind)
     found = services(context)
     try:
         async with handling(update, context) as session:
-            outcome = await answering.submit(session, _user_id(update), data, found.clock())
+            outcome = await action(session, _user_id(update), data, found.clock())
     except InvalidButton as error:
         await _stale(query, update, context, error)
         return
