@@ -1,5 +1,6 @@
-"""Scheduler: what is due when (meeting reminders, round prompts and nudges, retention).
+"""Scheduler: what is due when, and sending it exactly once.
 
-Filled in by the "Meetings and reminders" work; the outbox table it drains already lives in
-``storage.models.OutboxMessage``.
+``planner`` (pure) derives the wanted messages — meeting reminders, Uitkomsten reminders, round
+prompts and nudges — from rows and an injected clock; ``sync`` reconciles them with the outbox;
+``outbox`` claims due rows, sends them through an injected sender and marks them.
 """
