@@ -16,7 +16,9 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from bot.errors import SamenkrachtError
+from bot.keys import install_encryption
 from bot.settings import Settings, load_settings
+from storage.errors import EncryptionError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,7 +39,7 @@ def _clear_errors(function: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
-        except SamenkrachtError as error:
+        except (SamenkrachtError, EncryptionError) as error:
             click.echo(f"samenkracht: {error}", err=True)
             sys.exit(2)
 
@@ -57,10 +59,12 @@ def main(context: click.Context) -> None:
     """Samenkracht-bot: input from experience experts, in a Telegram chat.
 
     Settings come from the environment or a .env file: TELEGRAM_BOT_TOKEN (none: the local
-    playground), TELEGRAM_API_BASE_URL, DATABASE_URL, TIMEZONE, LOG_LEVEL.
+    playground), TELEGRAM_API_BASE_URL, DATABASE_URL, TIMEZONE, LOG_LEVEL,
+    SAMENKRACHT_ENCRYPTION_KEY (none: the playground's local key file).
     """
     settings = load_settings()
     _configure_logging(settings)
+    install_encryption(settings)
     context.obj = settings
 
 
@@ -326,5 +330,7 @@ async def _as_coroutine(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
 
 
-# Question sets and rounds live in their own module; importing it registers the commands.
+# Question sets, rounds and privacy live in their own modules; importing registers the commands.
+import bot.cli_keys  # noqa: E402
+import bot.cli_privacy  # noqa: E402
 import bot.cli_rounds  # noqa: E402, F401

@@ -12,8 +12,9 @@ from bot.app import build_application, run_polling_until_stopped
 from bot.clock import system_clock
 from bot.domain.invites import invite_link, parse_lifetime
 from bot.errors import ConfigurationError, DomainError
-from bot.keys import invite_key
+from bot.keys import check_encryption, encryption_keyring, invite_key
 from bot.settings import Settings
+from storage import crypto
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Role
@@ -22,14 +23,26 @@ logger = logging.getLogger(__name__)
 
 
 def run_bot(settings: Settings) -> None:
-    """Migrate, then run on Telegram (with a token) or the playground (without)."""
+    """Check the keys, migrate, then run on Telegram (with a token) or the playground (without)."""
+    # A missing key is one clear line now, not an error at the first answer; the migration
+    # and the check below use the same keys.
+    crypto.use_keyring(encryption_keyring(settings))
     upgrade(settings.database_url)
+    asyncio.run(_check_keys(settings))
     if settings.telegram_bot_token is None:
         from bot.playground.run import run_playground
 
         asyncio.run(run_playground(settings))
         return
     asyncio.run(_run_on_telegram(settings))
+
+
+async def _check_keys(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await check_encryption(db)
+    finally:
+        await db.dispose()
 
 
 async def _run_on_telegram(settings: Settings) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigurationError
+from storage.crypto import Keyring
+from storage.errors import KeyringError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///samenkracht.sqlite3"
 TELEGRAM_API = "https://api.telegram.org"
@@ -37,6 +39,11 @@ class Settings(BaseSettings):
     samenkracht_secret_key: SecretStr | None = Field(
         default=None, description="Key for hashing invite codes; the playground makes one."
     )
+    samenkracht_encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Keys for encryption at rest, id:base64key,… newest last; the playground "
+        "makes one.",
+    )
     playground_host: str = "127.0.0.1"
     playground_port: int = Field(default=8080, ge=0, le=65535)
     data_dir: Path = Path(".samenkracht")
@@ -54,6 +61,18 @@ class Settings(BaseSettings):
         bot_id, _, secret = text.partition(":")
         if not (bot_id.isdigit() and secret):
             raise ValueError("must look like 123456:ABC… (the token BotFather gave)")
+        return value
+
+    @field_validator("samenkracht_encryption_key", mode="before")
+    @classmethod
+    def _keyring_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        try:
+            Keyring.parse(text)
+        except KeyringError as error:
+            raise ValueError(f"{error} (expected id:base64key,…, newest last)") from None
         return value
 
     @field_validator("telegram_api_base_url")

@@ -6,6 +6,7 @@ Alembic's env.py runs its own event loop, so call these from synchronous code
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -27,14 +28,21 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# Alembic's ``context`` and ``op`` are module-level proxies: two migrations running in threads
+# of one process (``asyncio.to_thread(upgrade, …)`` side by side) would step on each other.
+_one_at_a_time = threading.Lock()
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database to ``revision`` (default: the newest)."""
-    command.upgrade(alembic_config(url), revision)
+    with _one_at_a_time:
+        command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Migrate the database down to ``revision`` ("base" for empty)."""
-    command.downgrade(alembic_config(url), revision)
+    with _one_at_a_time:
+        command.downgrade(alembic_config(url), revision)
 
 
 def head_revision() -> str | None:

@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from storage.crypto import EncryptedText, encrypt_on_flush, new_row_key
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -66,6 +68,11 @@ class UtcDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012 (SQLAlchemy API)
+
+
+# Encrypted columns (people.pseudonym, meetings.notes, answers.value, summary_quotes.text) are
+# bound to their row's random ``row_key``; see storage/crypto.py.
+encrypt_on_flush(Base)
 
 
 class Role(enum.StrEnum):
@@ -155,8 +162,9 @@ class Person(Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(32), default=new_row_key)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    pseudonym: Mapped[str | None] = mapped_column(String(100))
+    pseudonym: Mapped[str | None] = mapped_column(EncryptedText)
     language: Mapped[str] = mapped_column(String(8), default="nl")
     discreet_mode: Mapped[bool] = mapped_column(Boolean, default=True)
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -229,11 +237,12 @@ class Meeting(Base):
     __tablename__ = "meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(32), default=new_row_key)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     location: Mapped[str] = mapped_column(String(500), default="")
     agenda: Mapped[list[Any]] = mapped_column(default=list)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(EncryptedText, default="")
     status: Mapped[MeetingStatus] = mapped_column(
         _enum(MeetingStatus), default=MeetingStatus.PLANNED
     )
@@ -342,13 +351,14 @@ class Answer(Base):
     __table_args__ = (UniqueConstraint("submission_id", "question_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(32), default=new_row_key)
     submission_id: Mapped[int] = mapped_column(
         ForeignKey("submissions.id", ondelete="CASCADE"), index=True
     )
     question_id: Mapped[int] = mapped_column(
         ForeignKey("questions.id", ondelete="RESTRICT"), index=True
     )
-    value: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(EncryptedText)
     state: Mapped[AnswerState] = mapped_column(_enum(AnswerState), default=AnswerState.ANSWERED)
     # How many Telegram messages a long text arrived in (they are joined into one answer).
     parts: Mapped[int] = mapped_column(Integer, default=1)
@@ -474,12 +484,13 @@ class SummaryQuote(Base):
     __table_args__ = (UniqueConstraint("summary_id", "answer_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    row_key: Mapped[str] = mapped_column(String(32), default=new_row_key)
     summary_id: Mapped[int] = mapped_column(
         ForeignKey("summaries.id", ondelete="CASCADE"), index=True
     )
     answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
     decision: Mapped[QuoteDecision] = mapped_column(_enum(QuoteDecision))
-    text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(EncryptedText, default="")
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -5,20 +5,33 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from storage.crypto import Keyring, use_keyring
 from storage.engine import Database
 from storage.migrate import upgrade
 from storage.models import Base
-from support import POSTGRES_SKIP_REASON, FakeClock, postgres_url
+from support import ENCRYPTION_KEY, POSTGRES_SKIP_REASON, FakeClock, postgres_url
 
 # python-telegram-bot 22 warns about int durations (e.g. RetryAfter.retry_after) unless opted in
 # to timedelta; warnings are errors here, so opt in as the bot's next major version will.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+# Processes the tests start (the playground, real mode, the CLI) inherit the test key, so what
+# they store this process can read; ``keyring`` below installs it here.
+os.environ["SAMENKRACHT_ENCRYPTION_KEY"] = ENCRYPTION_KEY
+
+
+@pytest.fixture(autouse=True)
+def keyring() -> Iterator[Keyring]:
+    """Install the test keyring for every test (a test may swap it)."""
+    installed = Keyring.parse(ENCRYPTION_KEY)
+    use_keyring(installed)
+    yield installed
+    use_keyring(installed)
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,8 @@ from storage.models import Base, Role
 from storage.repositories import rounds as rounds_repo
 
 INVITE_KEY = b"test-invite-key-0123456789abcdef"
+# The encryption key of every test and of the processes they start (see tests/conftest.py).
+ENCRYPTION_KEY = "test1:dGVzdC1lbmNyeXB0aW9uLWtleS0wMTIzNDU2Nzg5YWI="
 
 
 class FakeClock:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from storage.engine import create_engine
@@ -33,6 +35,15 @@ async def _run_async() -> None:
     url = config.get_main_option("sqlalchemy.url")
     assert url, "sqlalchemy.url must be set by storage.migrate"
     engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        # SQLite rebuilds a table to alter a column (batch mode); with foreign keys on, dropping
+        # the old table would cascade-delete its children. Alembic's advice: keys off meanwhile.
+        @event.listens_for(engine.sync_engine, "connect")
+        def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=OFF")
+            cursor.close()
+
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run_sync)

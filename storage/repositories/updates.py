@@ -57,7 +57,8 @@ async def mark_received_handled(
             ReceivedUpdate.update_id == update_id,
             ReceivedUpdate.handled_at.is_(None),
         )
-        .values(handled_at=at)
+        # The payload is what the member typed, unencrypted; it is kept only for a replay.
+        .values(handled_at=at, payload={})
     )
     await session.execute(statement)
 

@@ -13,7 +13,8 @@ import sqlite3
 from pathlib import Path
 
 from bot.playground.driver_client import DriverClient
-from support import Member, playground_process
+from storage.crypto import Keyring, Place
+from support import ENCRYPTION_KEY, Member, playground_process
 
 
 async def test_a_member_answers_every_kind_across_a_restart(tmp_path: Path):
@@ -81,13 +82,16 @@ async def test_a_member_answers_every_kind_across_a_restart(tmp_path: Path):
         assert len(submissions) == 1
         submission_id, status, may_quote = submissions[0]
         assert (status, may_quote) == ("submitted", 1)
-        answers = dict(
-            connection.execute(
-                "select q.key, a.value || '|' || a.state from answers a "
+        # Answers are encrypted at rest (the process inherits the tests' key): decrypt them.
+        keyring = Keyring.parse(ENCRYPTION_KEY)
+        answers = {
+            key: keyring.decrypt(value, Place("answers", "value", row_key)) + "|" + state
+            for key, row_key, value, state in connection.execute(
+                "select q.key, a.row_key, a.value, a.state from answers a "
                 "join questions q on q.id = a.question_id where a.submission_id = ?",
                 (submission_id,),
             ).fetchall()
-        )
+        }
     assert answers == {
         "belang": "4|answered",
         "hulp-gehad": "yes|answered",

@@ -1,0 +1,109 @@
+"""Encrypted columns as stored: which key each value is under, checking keys, re-encrypting.
+
+These read and write the raw ``v1:<key id>:…`` values (untyped table clauses, so no
+decryption on the way), and never hold a plain text longer than one re-encryption.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import ROW_KEY, EncryptedText, Keyring, Place, key_id_of, stored_prefix
+from storage.errors import EncryptionError
+from storage.models import Base
+
+NOT_ENCRYPTED = "(not encrypted)"
+_PREFIX_CHARS = 40  # "v1:" + a key id of at most 32 characters + ":"
+
+
+@dataclass(frozen=True)
+class EncryptedColumn:
+    table: str
+    column: str
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column}"
+
+    @property
+    def raw(self) -> sa.TableClause:
+        return sa.table(self.table, sa.column("id"), sa.column(ROW_KEY), sa.column(self.column))
+
+
+def encrypted_columns() -> list[EncryptedColumn]:
+    """Every encrypted column of the schema."""
+    return [
+        EncryptedColumn(table.name, column.name)
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, EncryptedText)
+    ]
+
+
+async def key_counts(session: AsyncSession, column: EncryptedColumn) -> Counter[str]:
+    """Count a column's stored values per key id (``NOT_ENCRYPTED`` for any plain text)."""
+    raw = column.raw
+    value = raw.c[column.column]
+    # Literal bounds, so PostgreSQL sees the same expression in SELECT and GROUP BY.
+    prefix = sa.func.substr(value, sa.literal_column("1"), sa.literal_column(str(_PREFIX_CHARS)))
+    statement = sa.select(prefix, sa.func.count()).where(value.is_not(None)).group_by(prefix)
+    counts: Counter[str] = Counter()
+    for prefix, number in await session.execute(statement):
+        counts[key_id_of(prefix) or NOT_ENCRYPTED] += number
+    return counts
+
+
+async def verify_keys(session: AsyncSession, keyring: Keyring) -> None:
+    """Decrypt one stored value per column and key id in use; raise if any does not."""
+    for column in encrypted_columns():
+        raw = column.raw
+        value = raw.c[column.column]
+        for key_id in await key_counts(session, column):
+            if key_id == NOT_ENCRYPTED:
+                raise EncryptionError(f"{column} holds values that are not encrypted")
+            statement = (
+                sa.select(raw.c[ROW_KEY], value)
+                .where(value.startswith(stored_prefix(key_id), autoescape=True))
+                .order_by(raw.c.id.desc())
+                .limit(1)
+            )
+            row = (await session.execute(statement)).one()
+            keyring.decrypt(row[1], Place(column.table, column.column, row[0]))
+
+
+async def rotate_batch(
+    session: AsyncSession, column: EncryptedColumn, keyring: Keyring, after_id: int, size: int
+) -> tuple[int | None, int]:
+    """Re-encrypt the next ``size`` values not under the newest key, after row ``after_id``.
+
+    Returns the last row id done (None when nothing is left) and how many were re-encrypted.
+    A value changed meanwhile (by the bot, so under the newest key already) is left alone.
+    """
+    raw = column.raw
+    value = raw.c[column.column]
+    statement = (
+        sa.select(raw.c.id, raw.c[ROW_KEY], value)
+        .where(
+            raw.c.id > after_id,
+            value.is_not(None),
+            sa.not_(value.startswith(stored_prefix(keyring.newest_id), autoescape=True)),
+        )
+        .order_by(raw.c.id)
+        .limit(size)
+    )
+    rows = (await session.execute(statement)).all()
+    if not rows:
+        return None, 0
+    rotated = 0
+    for row_id, row_key, stored in rows:
+        place = Place(column.table, column.column, row_key)
+        fresh = keyring.encrypt(keyring.decrypt(stored, place), place)
+        result = await session.execute(
+            sa.update(raw).where(raw.c.id == row_id, value == stored).values({column.column: fresh})
+        )
+        rotated += int(result.rowcount)  # type: ignore[attr-defined]
+    last_id: int = rows[-1][0]
+    return last_id, rotated
