@@ -15,10 +15,12 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot import texts
 from bot import worker as outbox_worker
+from bot.chatlog import ChatRecorder
 from bot.clock import Clock, system_clock
 from bot.concurrency import PerMemberUpdateProcessor
-from bot.handlers import answering, general, onboarding
+from bot.handlers import answering, general, onboarding, safety
 from bot.handlers import meetings as meeting_handlers
+from bot.handlers import privacy as privacy_handlers
 from bot.handlers import rounds as round_handlers
 from bot.handlers import summaries as summary_handlers
 from bot.handlers.common import Context, DuplicateUpdate
@@ -51,12 +53,15 @@ def build_application(
         protect_content=True,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
+    rate_limiter = RetryingRateLimiter()
+    rate_limiter.recorder = ChatRecorder(db, clock)
     services = Services(
         settings=settings,
         db=db,
         invite_key=invite_key,
         clock=clock,
         collect_seconds=collect_seconds,
+        recorder=rate_limiter.recorder,
     )
     application = (
         ApplicationBuilder()
@@ -64,7 +69,7 @@ def build_application(
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .defaults(defaults)
-        .rate_limiter(RetryingRateLimiter())
+        .rate_limiter(rate_limiter)
         .concurrent_updates(PerMemberUpdateProcessor(services.locks))
         .application_class(InboxApplication)
         .get_updates_request(
@@ -77,12 +82,15 @@ def build_application(
     application.inbox_db, application.inbox_clock = db, clock
     application.bot_data[SERVICES_KEY] = services
     outbox_worker.install(application, services, token, interval=outbox_interval)
+    application.add_handlers(safety.first_handlers(), group=-2)
     application.add_handlers(
         [*general.first_handlers(), *summary_handlers.first_handlers()], group=-1
     )
     application.add_handlers(
         [
             *onboarding.handlers(),
+            *privacy_handlers.handlers(),
+            *safety.handlers(),
             *general.handlers(),
             *summary_handlers.handlers(),
             *meeting_handlers.handlers(),
@@ -102,6 +110,9 @@ async def _post_init(application: AppType) -> None:
             BotCommand(name, texts.t(language, f"command.{name}"))
             for name in (
                 "verder",
+                "snelweg",
+                "wis",
+                "discreet",
                 "pauze",
                 "terug",
                 "mijnantwoorden",

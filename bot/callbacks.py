@@ -228,6 +228,57 @@ class SummaryStep(CallbackData):
         return SummaryAction.ACCEPT <= self.action <= SummaryAction.SEND_BACK
 
 
+@register("qx")
+@dataclass(frozen=True, slots=True)
+class QuickExit(CallbackData):
+    """ "Snel weg" under a question: wipe the chat and stop (works from any old message)."""
+
+
+PRIVACY_SETTINGS = ("discreet", "wipe")
+
+
+@register("pv")
+@dataclass(frozen=True, slots=True)
+class PrivacySetting(CallbackData):
+    """A member switching discreet mode or wiping answers from the chat on or off."""
+
+    setting: str
+    on: bool
+
+    def valid(self) -> bool:
+        return self.setting in PRIVACY_SETTINGS
+
+
+@register("cw")
+@dataclass(frozen=True, slots=True)
+class ConsentWithdraw(CallbackData):
+    """ "Toestemming intrekken" (``/toestemming``), then once more to confirm."""
+
+    confirm: bool = False
+
+
+@register("cr")
+@dataclass(frozen=True, slots=True)
+class ConsentRenew(CallbackData):
+    """Consent asked again (withdrawn, or a new consent version) before anything is stored."""
+
+    accept: bool
+
+
+@register("er")
+@dataclass(frozen=True, slots=True)
+class EraseChoice(CallbackData):
+    """ "Ja, wis alles" / "Nee" after ``/vergeetmij`` or a withdrawn consent."""
+
+    confirm: bool
+
+
+@register("px")
+@dataclass(frozen=True, slots=True)
+class PrivacyCancel(CallbackData):
+    """ "Nee": leave consent and data as they are."""
+
+
 def _encode_field(value: object) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"

@@ -30,6 +30,7 @@ from telegram.ext import AIORateLimiter, Defaults, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import callbacks, texts
+from bot.chatlog import ChatRecorder
 from bot.clock import Clock
 from bot.dates import when
 from bot.domain.calendar import CalendarMeeting, meeting_ics
@@ -214,6 +215,8 @@ class TelegramSender:
         self.bot = bot
         self.zone = zone
         self.clock = clock
+        # Remembers the sent message's id (not its text) for "Snel weg" and /wis.
+        self.recorder: ChatRecorder | None = None
 
     async def send(self, message: ClaimedMessage) -> None:
         """Send one outbox message; raise a ``scheduler.errors.DeliveryError`` on failure."""
@@ -221,7 +224,7 @@ class TelegramSender:
         silent = bool(message.payload.get("silent", False))
         try:
             if outgoing.ics is not None:
-                await self.bot.send_document(
+                sent = await self.bot.send_document(
                     chat_id=message.chat_id,
                     document=InputFile(outgoing.ics, filename=outgoing.ics_name, attach=False),
                     caption=outgoing.text,
@@ -230,7 +233,7 @@ class TelegramSender:
                     protect_content=True,
                 )
             else:
-                await self.bot.send_message(
+                sent = await self.bot.send_message(
                     chat_id=message.chat_id,
                     text=outgoing.text,
                     reply_markup=_markup(outgoing),
@@ -239,6 +242,8 @@ class TelegramSender:
                 )
         except TelegramError as error:
             raise classify(error) from error
+        if self.recorder is not None and sent.chat.type == "private":
+            self.recorder.bot_sent(sent.chat_id, sent.message_id)
 
 
 def outbox_bot(

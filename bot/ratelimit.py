@@ -15,6 +15,8 @@ from typing import Any
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
+from bot.chatlog import ChatRecorder, sent_messages
+
 logger = logging.getLogger(__name__)
 
 _NOT_RETRIED = frozenset({"getUpdates", "getupdates"})
@@ -29,6 +31,14 @@ class RetryingRateLimiter(AIORateLimiter):
         super().__init__(max_retries=max_retries, **kwargs)
         self.attempts = attempts
         self.backoff = backoff
+        # Set by the app factory: sees the id of every message sent to a private chat.
+        self.recorder: ChatRecorder | None = None
+
+    async def shutdown(self) -> None:
+        """Let message ids still being recorded reach the database before the bot stops."""
+        if self.recorder is not None:
+            await self.recorder.drain(seconds=5.0)
+        await super().shutdown()
 
     async def process_request(
         self,
@@ -42,9 +52,13 @@ class RetryingRateLimiter(AIORateLimiter):
         attempt = 1
         while True:
             try:
-                return await super().process_request(
+                result = await super().process_request(
                     callback, args, kwargs, endpoint, data, rate_limit_args
                 )
+                if self.recorder is not None:
+                    for chat_id, message_id in sent_messages(endpoint, result):
+                        self.recorder.bot_sent(chat_id, message_id)
+                return result
             except (NetworkError, TimedOut) as error:
                 # BadRequest, Forbidden, Conflict… subclass NetworkError but are final answers.
                 transient = type(error) in (NetworkError, TimedOut)

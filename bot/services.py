@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import CallbackContext
 
+from bot.chatlog import ChatRecorder
 from bot.clock import Clock
 from bot.concurrency import MemberLocks
+from bot.domain.flood import FloodGate
 from bot.settings import Settings
 from storage.engine import Database
 
@@ -24,6 +28,13 @@ class Services:
     locks: MemberLocks = field(default_factory=MemberLocks)
     # How long to wait for the next part of a long text Telegram split, before it counts.
     collect_seconds: float = 2.0
+    # Message ids of private chats, for "Snel weg" and /wis (set by the app factory).
+    recorder: ChatRecorder | None = None
+    # Flood control per Telegram user, on a monotonic clock (seconds).
+    flood: FloodGate = field(default_factory=FloodGate)
+    monotonic: Callable[[], float] = time.monotonic
+    # How long after storing an answer its message is wiped from the chat (when chosen).
+    wipe_answer_seconds: float = 3.0
 
 
 def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:

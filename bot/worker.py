@@ -53,9 +53,9 @@ def install(
         max_rate=max_rate,
         request=application.bot.request,
     )
-    worker = OutboxWorker(
-        services.db, TelegramSender(bot, settings.zone, services.clock), services.clock
-    )
+    sender = TelegramSender(bot, settings.zone, services.clock)
+    sender.recorder = services.recorder
+    worker = OutboxWorker(services.db, sender, services.clock)
     runtime = OutboxRuntime(worker=worker, bot=bot, services=services)
     application.bot_data[OUTBOX_KEY] = runtime
     if interval is not None and application.job_queue is not None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks
 from bot.domain import forms
+from bot.domain.consent import must_ask_again
 from bot.errors import DomainError, NotAMemberError
 from storage.models import (
     Answer,
@@ -29,7 +30,7 @@ from storage.models import (
     Submission,
     SubmissionStatus,
 )
-from storage.repositories import people, rounds
+from storage.repositories import people, privacy, rounds
 
 # A text this long is probably one part of a longer text that Telegram split (at 4,096
 # characters); such parts are collected and joined before the answer counts.
@@ -48,6 +49,8 @@ class ScreenKind(enum.Enum):
     REVIEW = "review"
     CLOSED = "closed"
     SUBMITTED = "submitted"
+    # The member withdrew consent (or it was for an older text): ask again, store nothing.
+    NEEDS_CONSENT = "needs_consent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +258,14 @@ async def _person(session: AsyncSession, telegram_id: int) -> Person | None:
     return await people.person_by_telegram_id(session, telegram_id)
 
 
+async def _consent_missing(session: AsyncSession, person: Person) -> bool:
+    """Tell whether nothing may be stored until the member consents again."""
+    newest = await privacy.newest_consent(session, person.id)
+    if newest is None:
+        return False
+    return must_ask_again(newest.version, newest.withdrawn_at is not None)
+
+
 async def _session_submission(
     session: AsyncSession, person: Person, now: datetime
 ) -> Submission | None:
@@ -287,6 +298,8 @@ async def current_screen(session: AsyncSession, telegram_id: int, now: datetime)
     person = await _person(session, telegram_id)
     if person is None:
         return Screen(ScreenKind.STRANGER)
+    if await _consent_missing(session, person):
+        return Screen(ScreenKind.NEEDS_CONSENT)
     is_facilitator = any(m.role.value == "facilitator" for m in person.memberships)
     submission = await _session_submission(session, person, now)
     if submission is not None:
@@ -307,6 +320,8 @@ async def start(session: AsyncSession, telegram_id: int, round_id: int, now: dat
     person = await _person(session, telegram_id)
     if person is None:
         raise NotAMemberError("not a member")
+    if await _consent_missing(session, person):
+        return Screen(ScreenKind.NEEDS_CONSENT)
     allowed = {r.id for r, _ in await rounds.open_rounds_for_member(session, person.id, now)}
     if round_id not in allowed:
         round_ = await rounds.round_by_id(session, round_id)
@@ -490,7 +505,9 @@ async def _button_target(
     session: AsyncSession, telegram_id: int, submission_id: int, question_id: int, now: datetime
 ) -> tuple[_Loaded, forms.QuestionSpec] | Screen:
     """Check a button's submission and question; return them, or the screen to show instead."""
-    _, submission = await _own_submission(session, telegram_id, submission_id)
+    person, submission = await _own_submission(session, telegram_id, submission_id)
+    if await _consent_missing(session, person):
+        return Screen(ScreenKind.NEEDS_CONSENT)
     loaded = await _load(session, submission)
     if not _is_open(loaded.round, now):
         return Screen(ScreenKind.CLOSED)
@@ -579,6 +596,8 @@ async def change(
 ) -> Outcome:
     """Reopen one answer from the review (also after sending, until the deadline)."""
     person, submission = await _own_submission(session, telegram_id, button.submission_id)
+    if await _consent_missing(session, person):
+        return Outcome(Screen(ScreenKind.NEEDS_CONSENT))
     loaded = await _load(session, submission)
     if not _is_open(loaded.round, now):
         return Outcome(Screen(ScreenKind.CLOSED))
@@ -598,7 +617,9 @@ async def submit(
     session: AsyncSession, telegram_id: int, button: callbacks.Submit, now: datetime
 ) -> Outcome:
     """Send the answers ("Versturen"); answers to questions no longer shown are dropped."""
-    _, submission = await _own_submission(session, telegram_id, button.submission_id)
+    person, submission = await _own_submission(session, telegram_id, button.submission_id)
+    if await _consent_missing(session, person):
+        return Outcome(Screen(ScreenKind.NEEDS_CONSENT))
     loaded = await _load(session, submission)
     if not _is_open(loaded.round, now):
         return Outcome(Screen(ScreenKind.CLOSED))
@@ -647,6 +668,8 @@ async def edit_answer(
     row = await rounds.answer_by_message(session, person.id, message_id)
     if row is None:
         return None
+    if await _consent_missing(session, person):
+        return Outcome(Screen(ScreenKind.NEEDS_CONSENT))
     submission = await session.get(Submission, row.submission_id)
     assert submission is not None
     loaded = await _load(session, submission)

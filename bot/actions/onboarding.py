@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +11,13 @@ from bot.domain.consent import CONSENT_VERSION
 from bot.domain.invites import hash_invite_code, invite_state, is_invite_code
 from bot.errors import InviteError
 from storage.models import Role
-from storage.repositories import groups, people
+from storage.repositories import groups, people, safety
+
+# Brute-force guard: this many wrong codes per Telegram user within the window, then a pause.
+INVITE_ATTEMPTS = 5
+INVITE_WINDOW = timedelta(hours=1)
+# Reasons that count as a wrong code (being a member already is not a guess).
+COUNTED_REASONS = frozenset({"unknown", "expired", "used"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +43,12 @@ async def check_invite(
 ) -> InviteCheck:
     """Tell whether an invite can be redeemed by this Telegram user; store nothing.
 
-    Raises InviteError("unknown" | "expired" | "used" | "already_member").
+    Raises InviteError("too_many" | "unknown" | "expired" | "used" | "already_member");
+    "too_many" (after ``INVITE_ATTEMPTS`` wrong codes within ``INVITE_WINDOW``) comes before the
+    code is looked at.
     """
+    if await too_many_attempts(session, telegram_id, now):
+        raise InviteError("too_many")
     invite = (
         await groups.invite_by_hash(session, hash_invite_code(code, key))
         if is_invite_code(code)
@@ -91,3 +101,21 @@ async def accept_invite(
         role=invite.role,
         language=person.language,
     )
+
+
+async def too_many_attempts(session: AsyncSession, telegram_id: int, now: datetime) -> bool:
+    """Tell whether this Telegram user used up their wrong invite codes for the hour."""
+    return (
+        await safety.count_invite_attempts(session, telegram_id, now - INVITE_WINDOW)
+        >= INVITE_ATTEMPTS
+    )
+
+
+async def record_failed_attempt(
+    session: AsyncSession, telegram_id: int, error: InviteError, now: datetime
+) -> None:
+    """Count a wrong invite code against this Telegram user (other refusals do not count)."""
+    if error.reason in COUNTED_REASONS:
+        await safety.add_invite_attempt(
+            session, telegram_id, now, forget_before=now - INVITE_WINDOW
+        )

@@ -26,6 +26,7 @@ from telegram.ext import (
 
 from bot import callbacks, texts
 from bot.actions import answering
+from bot.actions import safety as safety_actions
 from bot.actions.answering import InvalidButton, Notice, Outcome, ScreenKind
 from bot.errors import NotAMemberError
 from bot.handlers.common import (
@@ -36,6 +37,7 @@ from bot.handlers.common import (
     remove_buttons,
     reply,
 )
+from bot.handlers.safety import wipe_answer_later
 from bot.handlers.screens import answer_text, question_message, show, show_in_chat
 from bot.services import services
 
@@ -58,6 +60,11 @@ async def answer(update: Update, context: Context) -> None:
         outcome = await answering.answer_text(
             session, _user_id(update), message.text, message.message_id, found.clock()
         )
+        stored = outcome.saved or outcome.collecting
+        wipe = stored and await safety_actions.wipes_answers(session, _user_id(update))
+    if wipe:  # only now: the answer is committed
+        assert update.effective_chat is not None
+        wipe_answer_later(context, update.effective_chat.id, message.message_id)
     language = await language_of(update, context)
     if outcome.collecting:
         _collect_later(context, update)

@@ -31,7 +31,7 @@ async def start(update: Update, context: Context) -> None:
                 session, code, found.invite_key, update.effective_user.id, found.clock()
             )
     except InviteError as error:
-        await reply(update, texts.t(language, f"invite.{error.reason}"))
+        await _refuse(update, context, error, language)
         return
     if not check.needs_consent:
         await _join(update, context, code, language)
@@ -101,7 +101,7 @@ async def _join(update: Update, context: Context, code: str, language: str) -> N
                 session, update.effective_user.id, found.clock()
             )
     except InviteError as error:
-        await reply(update, texts.t(language, f"invite.{error.reason}"))
+        await _refuse(update, context, error, language)
         return
     role = texts.t(joined.language, f"role.{joined.role.value}")
     await reply(
@@ -111,6 +111,17 @@ async def _join(update: Update, context: Context, code: str, language: str) -> N
         await reply(update, texts.t(joined.language, "help.facilitator"))
     else:
         await show(update, joined.language, screen)
+
+
+async def _refuse(update: Update, context: Context, error: InviteError, language: str) -> None:
+    """Count a wrong code against the user (brute-force guard) and say why it did not work."""
+    assert update.effective_user is not None
+    found = services(context)
+    async with found.db.write() as session:
+        await onboarding.record_failed_attempt(
+            session, update.effective_user.id, error, found.clock()
+        )
+    await reply(update, texts.t(language, f"invite.{error.reason}"))
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

@@ -18,6 +18,7 @@ from bot.actions.answering import (
     ScreenKind,
 )
 from bot.domain import forms
+from bot.domain.consent import CONSENT_VERSION
 
 REVIEW_ANSWER_CHARS = 300
 
@@ -112,6 +113,7 @@ def _question_buttons(language: str, view: QuestionView) -> list[list[InlineKeyb
     if question.help_text:
         last.insert(0, _button(texts.t(language, "button.help"), press("h")))
     rows.append(last)
+    rows.append([_button(texts.t(language, "button.quick_exit"), callbacks.QuickExit())])
     return rows
 
 
@@ -193,7 +195,26 @@ def screen_messages(language: str, screen: Screen) -> list[tuple[str, InlineKeyb
             return [(texts.t(language, "stranger.text"), None)]
         case ScreenKind.IDLE:
             return [(texts.t(language, "member.idle"), None)]
+        case ScreenKind.NEEDS_CONSENT:
+            return [consent_question(language)]
     raise AssertionError(screen.kind)
+
+
+def consent_question(language: str) -> tuple[str, InlineKeyboardMarkup]:
+    """Ask for consent again (after a withdrawal or a new version) before storing anything."""
+    text = "\n\n".join(
+        [
+            texts.t(language, "consent.again"),
+            texts.t(language, "consent.text", version=CONSENT_VERSION),
+        ]
+    )
+    buttons = [
+        [
+            _button(texts.t(language, "consent.yes"), callbacks.ConsentRenew(True)),
+            _button(texts.t(language, "consent.no"), callbacks.ConsentRenew(False)),
+        ]
+    ]
+    return text, InlineKeyboardMarkup(buttons)
 
 
 def _choice_label(language: str, choice: RoundChoice) -> str:

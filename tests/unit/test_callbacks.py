@@ -44,6 +44,14 @@ EXAMPLES: list[Callback] = [
     callbacks.SkipMeeting(123456789),
     *[callbacks.ReminderSetting(setting, True) for setting in callbacks.REMINDER_SETTINGS],
     callbacks.ReminderSetting("quiet", False),
+    callbacks.QuickExit(),
+    *[callbacks.PrivacySetting(setting, False) for setting in callbacks.PRIVACY_SETTINGS],
+    callbacks.ConsentWithdraw(),
+    callbacks.ConsentWithdraw(True),
+    callbacks.ConsentRenew(True),
+    callbacks.EraseChoice(True),
+    callbacks.EraseChoice(False),
+    callbacks.PrivacyCancel(),
 ]
 
 

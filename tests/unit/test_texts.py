@@ -20,11 +20,28 @@ ALL_TEXTS = [(language, key) for language in texts.LANGUAGES for key in KEYS]
 
 # The members of each f-string key family used in code (f"invite.{error.reason}" …).
 FAMILIES: dict[str, set[str]] = {
-    "invite.": {"invite.unknown", "invite.expired", "invite.used", "invite.already_member"},
+    "invite.": {
+        "invite.unknown",
+        "invite.expired",
+        "invite.used",
+        "invite.already_member",
+        "invite.too_many",
+    },
     "role.": {f"role.{role.value}" for role in Role},
     "command.": {
         f"command.{name}"
-        for name in ("verder", "pauze", "terug", "mijnantwoorden", "herinneringen", "help", "taal")
+        for name in (
+            "verder",
+            "snelweg",
+            "wis",
+            "discreet",
+            "pauze",
+            "terug",
+            "mijnantwoorden",
+            "herinneringen",
+            "help",
+            "taal",
+        )
     },
     "question.hint.": {f"question.hint.{kind.value}" for kind in Kind if kind is not Kind.SCALE}
     | {"question.hint.scale"},
