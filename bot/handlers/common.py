@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import texts
+from bot import callbacks, texts
 from bot.services import services
 from storage.repositories import people, updates
 
@@ -70,5 +71,20 @@ async def remove_buttons(query: CallbackQuery) -> None:
     try:
         await query.edit_message_reply_markup(reply_markup=None)
     except BadRequest as error:
-        if "not modified" not in error.message.lower():
+        # Pressed twice, or the message was wiped from the chat meanwhile: nothing to take off.
+        if not any(part in error.message.lower() for part in ("not modified", "not found")):
             raise
+
+
+ButtonT = TypeVar("ButtonT", bound=callbacks.CallbackData)
+
+
+async def take_button(update: Update, kind: type[ButtonT]) -> ButtonT:
+    """Decode a pressed button of ``kind``, stop Telegram's spinner and take the buttons away."""
+    query = update.callback_query
+    assert query is not None
+    data = callbacks.decode(query.data)
+    assert isinstance(data, kind)
+    await query.answer()
+    await remove_buttons(query)
+    return data

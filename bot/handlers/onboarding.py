@@ -10,7 +10,7 @@ from bot.actions import answering, onboarding
 from bot.actions.answering import ScreenKind
 from bot.domain.consent import CONSENT_VERSION
 from bot.errors import InviteError
-from bot.handlers.common import Context, handling, language_of, remove_buttons, reply
+from bot.handlers.common import Context, handling, language_of, reply, take_button
 from bot.handlers.screens import show
 from bot.services import services
 from storage.models import Role
@@ -71,13 +71,8 @@ async def _resume_or_explain(update: Update, context: Context, language: str) ->
 
 async def consent_choice(update: Update, context: Context) -> None:
     """Store consent and membership on "Ja"; store nothing on "Nee"."""
-    query = update.callback_query
-    assert query is not None
-    choice = callbacks.decode(query.data)
-    assert isinstance(choice, callbacks.ConsentChoice)
+    choice = await take_button(update, callbacks.ConsentChoice)
     language = await language_of(update, context)
-    await query.answer()
-    await remove_buttons(query)
     if not choice.accept:
         await reply(update, texts.t(language, "consent.declined"))
         return

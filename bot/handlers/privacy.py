@@ -6,17 +6,22 @@ the update as handled when it writes) and replies. Nothing here names the group'
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks, texts
 from bot.actions import answering, privacy
 from bot.dates import when
-from bot.handlers.common import Context, handling, language_of, reply
+from bot.handlers.common import (
+    Context,
+    handling,
+    language_of,
+    remove_buttons,
+    reply,
+    take_button,
+)
 from bot.handlers.screens import show
 from bot.services import services
 
@@ -38,13 +43,6 @@ async def _send(update: Update, text: str, rows: list[list[InlineKeyboardButton]
     chat = update.effective_chat
     assert chat is not None
     await chat.send_message(text, reply_markup=InlineKeyboardMarkup(rows))
-
-
-async def remove_buttons(query: CallbackQuery) -> None:
-    """Take the buttons off the pressed message; an old or odd message may refuse, that's fine."""
-    if query.message is not None:
-        with contextlib.suppress(BadRequest):
-            await query.edit_message_reply_markup(reply_markup=None)
 
 
 def _erase_buttons(language: str) -> list[list[InlineKeyboardButton]]:
@@ -123,13 +121,8 @@ async def withdraw_button(update: Update, context: Context) -> None:
 
 async def renew_button(update: Update, context: Context) -> None:
     """The consent question asked again: "Ja" records consent, "Nee" stores nothing."""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, callbacks.ConsentRenew)
+    data = await take_button(update, callbacks.ConsentRenew)
     language = await language_of(update, context)
-    await query.answer()
-    await remove_buttons(query)
     if not data.accept:
         await reply(update, texts.t(language, "consent.renew_declined"))
         return
@@ -189,13 +182,8 @@ async def forget_me(update: Update, context: Context) -> None:
 
 async def erase_button(update: Update, context: Context) -> None:
     """ "Ja, wis alles": erase every row tied to the member; "Nee": nothing changes."""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, callbacks.EraseChoice)
+    data = await take_button(update, callbacks.EraseChoice)
     language = await language_of(update, context)
-    await query.answer()
-    await remove_buttons(query)
     if not data.confirm:
         await reply(update, texts.t(language, "privacy.unchanged"))
         return
