@@ -156,15 +156,22 @@ async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting:
     return meeting
 
 
-async def _editable(
+async def _load_summary(
     session: AsyncSession, telegram_id: int, summary_id: int
 ) -> tuple[Person, Summary, Meeting]:
-    """Load a draft the person may edit, or refuse."""
+    """Load the person, a summary and its meeting; an unknown summary is refused."""
     person = await _person(session, telegram_id)
     summary = await repo.summary_by_id(session, summary_id)
     if summary is None:
         raise SummaryError("not_found")
-    meeting = await _meeting(session, summary.meeting_id)
+    return person, summary, await _meeting(session, summary.meeting_id)
+
+
+async def _editable(
+    session: AsyncSession, telegram_id: int, summary_id: int
+) -> tuple[Person, Summary, Meeting]:
+    """Load a draft the person may edit, or refuse."""
+    person, summary, meeting = await _load_summary(session, telegram_id, summary_id)
     if not _facilitator_of(person, meeting.group_id):
         raise SummaryError("not_facilitator")
     if summary.status is SummaryStatus.PUBLISHED:
@@ -544,11 +551,7 @@ async def summary_document(
     min_group: int,
 ) -> SummaryDocument:
     """Compose a summary for someone who may see it (its group's facilitators and chair)."""
-    person = await _person(session, telegram_id)
-    summary = await repo.summary_by_id(session, summary_id)
-    if summary is None:
-        raise SummaryError("not_found")
-    meeting = await _meeting(session, summary.meeting_id)
+    person, summary, meeting = await _load_summary(session, telegram_id, summary_id)
     if not _reviewer_of(person, meeting.group_id):
         raise SummaryError("not_facilitator")
     return composer.compose(await _summary_input(session, meeting, summary, zone, min_group))
@@ -591,11 +594,7 @@ async def submit_for_review(
 async def _reviewable(
     session: AsyncSession, telegram_id: int, summary_id: int
 ) -> tuple[Person, Summary, Meeting]:
-    person = await _person(session, telegram_id)
-    summary = await repo.summary_by_id(session, summary_id)
-    if summary is None:
-        raise SummaryError("not_found")
-    meeting = await _meeting(session, summary.meeting_id)
+    person, summary, meeting = await _load_summary(session, telegram_id, summary_id)
     if not _reviewer_of(person, meeting.group_id):
         raise SummaryError("not_reviewer")
     if summary.status is SummaryStatus.PUBLISHED:
