@@ -16,16 +16,20 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from benchmarks import answers, fanout, startup, summary
+from benchmarks import answers, fanout, growth, startup, summary
 from benchmarks.common import POSTGRES_DEFAULT, Report, Size, use_encryption_key
 
-NAMES = ("answers", "startup", "fanout", "summary")
+NAMES = ("answers", "growth", "startup", "fanout", "summary")
 SIZES: dict[Size, dict[str, int]] = {
     "tiny": {"members": 3, "fanout": 30, "summary_members": 10, "repeats": 1},
     "full": {"members": 50, "fanout": 10_000, "summary_members": 1000, "repeats": 3},
 }
+# Stored history for "growth": (people, closed rounds of 10 questions), few and many.
+HISTORY: dict[Size, tuple[growth.History, growth.History]] = {
+    "tiny": (growth.History(10, 1), growth.History(100, 2)),
+    "full": (growth.History(100, 1), growth.History(10_000, 10)),
+}
 NOT_DONE = [
-    "cost as data grows (1,000 vs 1,000,000 stored answers, 10,000 members): not built yet",
     "memory (RSS of one bot process idle vs after the fan-out): not built yet",
 ]
 
@@ -39,6 +43,14 @@ async def run_benchmarks(
     jobs: dict[str, Callable[[Path], Awaitable[Report]]] = {
         "answers": lambda w: answers.run(
             w, members=members, database=database, postgres_url=postgres_url
+        ),
+        "growth": lambda w: growth.run(
+            w,
+            members=members,
+            small=HISTORY[size][0],
+            large=HISTORY[size][1],
+            database=database,
+            postgres_url=postgres_url,
         ),
         "startup": lambda w: startup.run(repeats=figures["repeats"]),
         "fanout": lambda w: fanout.run(

@@ -9,8 +9,10 @@ member sees the bot's reply through the driver API.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +26,7 @@ from benchmarks.common import (
     join_members,
     make_round,
     percentile,
+    process_usage,
     stop_process,
     utc_now,
 )
@@ -35,6 +38,8 @@ ECHO_TOKEN = "6660001:echo-benchmark-token"  # noqa: S105 - the local server onl
 BOT_TOKEN = "6660002:samenkracht-benchmark-token"  # noqa: S105 - the local server only
 QUESTIONS = [f"Vraag nummer {n}: wat wil je kwijt?" for n in range(1, 11)]
 FIRST_USER = 7_000_000
+PROFILE_VARIABLE = "SAMENKRACHT_BENCH_PROFILE"
+TELEGRAM_RATE = 30.0  # messages/s per bot: what both bots are held to as deployed
 
 
 class Member:
@@ -61,10 +66,20 @@ T = TypeVar("T")
 Step = Callable[[Member, int], Awaitable[None]]
 
 
+@dataclass
+class Measured:
+    """One bot's run: update-to-reply latencies, wall time, and what its process used."""
+
+    latencies: list[float]
+    wall: float
+    cpu_seconds: float | None = None  # the bot process's CPU time during the timed part
+    peak_rss_mib: float | None = None  # the bot process's peak resident memory
+
+
 async def _drive(
-    url: str, token: str, user_ids: list[int], warm_up: Step, step: Step, steps: int
-) -> tuple[list[float], float]:
-    """Warm every member up, then run ``steps`` timed steps each; return latencies, wall time."""
+    url: str, token: str, user_ids: list[int], warm_up: Step, step: Step, steps: int, pid: int
+) -> Measured:
+    """Warm every member up, then run ``steps`` timed steps each."""
     async with DriverClient(url, bot=int(token.split(":")[0])) as driver:
         members = [Member(driver, user_id) for user_id in user_ids]
         await asyncio.gather(*(warm_up(m, 0) for m in members))
@@ -76,9 +91,15 @@ async def _drive(
                 await step(member, n)
                 latencies.append(time.perf_counter() - started)
 
+        before = process_usage(pid)
         started = time.perf_counter()
         await asyncio.gather(*(run(m) for m in members))
-        return latencies, time.perf_counter() - started
+        measured = Measured(latencies, time.perf_counter() - started)
+        after = process_usage(pid)
+        if before is not None and after is not None:
+            measured.cpu_seconds = after.cpu_seconds - before.cpu_seconds
+            measured.peak_rss_mib = after.peak_rss_mib
+        return measured
 
 
 async def _wait_for_line(process: asyncio.subprocess.Process, needle: str) -> None:
@@ -103,8 +124,12 @@ async def _while_alive(process: asyncio.subprocess.Process, work: Coroutine[Any,
     return task.result()
 
 
-async def measure_echo(url: str, user_ids: list[int], steps: int) -> tuple[list[float], float]:
-    env = child_env(TELEGRAM_BOT_TOKEN=ECHO_TOKEN, TELEGRAM_API_BASE_URL=url)
+async def measure_echo(
+    url: str, user_ids: list[int], steps: int, *, send_rate: float = TELEGRAM_RATE
+) -> Measured:
+    env = child_env(
+        TELEGRAM_BOT_TOKEN=ECHO_TOKEN, TELEGRAM_API_BASE_URL=url, SEND_RATE_LIMIT=str(send_rate)
+    )
     process = await asyncio.create_subprocess_exec(
         PYTHON, "-m", "benchmarks.echo_bot", env=env, stdout=asyncio.subprocess.PIPE
     )
@@ -120,29 +145,51 @@ async def measure_echo(url: str, user_ids: list[int], steps: int) -> tuple[list[
             await member.say(text)
             await member.reply(text, timeout=60)
 
-        return await _while_alive(process, _drive(url, ECHO_TOKEN, user_ids, warm_up, step, steps))
+        return await _while_alive(
+            process, _drive(url, ECHO_TOKEN, user_ids, warm_up, step, steps, process.pid)
+        )
     finally:
         await stop_process(process)
 
 
+def bot_command(workdir: Path) -> list[str]:
+    """``samenkracht run``; under cProfile when SAMENKRACHT_BENCH_PROFILE names a directory."""
+    profile_dir = os.environ.get(PROFILE_VARIABLE)
+    if not profile_dir:
+        return [SAMENKRACHT, "run"]
+    out = Path(profile_dir) / f"{workdir.name}-{time.strftime('%H%M%S')}.prof"
+    return [PYTHON, "-m", "benchmarks.profiled_bot", str(out.resolve())]
+
+
 async def measure_bot(
-    url: str, database_url: str, workdir: Path, user_ids: list[int]
-) -> tuple[list[float], float]:
-    db = Database(database_url)
-    try:
-        now = utc_now()
-        scenario = await make_round(db, QUESTIONS, now)
-        await join_members(db, scenario.group_id, user_ids, now)
-    finally:
-        await db.dispose()
+    url: str,
+    database_url: str,
+    workdir: Path,
+    user_ids: list[int],
+    *,
+    prepare: bool = True,
+    send_rate: float = TELEGRAM_RATE,
+) -> Measured:
+    """Run ``samenkracht run`` while the members answer (``prepare``: make the round and
+    let the members join first; else the database holds both already; ``send_rate``: the
+    bot's SEND_RATE_LIMIT, 0 for none)."""
+    if prepare:
+        db = Database(database_url)
+        try:
+            now = utc_now()
+            scenario = await make_round(db, QUESTIONS, now)
+            await join_members(db, scenario.group_id, user_ids, now)
+        finally:
+            await db.dispose()
     env = child_env(
         TELEGRAM_BOT_TOKEN=BOT_TOKEN,
         TELEGRAM_API_BASE_URL=url,
         DATABASE_URL=database_url,
         SAMENKRACHT_SECRET_KEY=BENCH_KEY.decode(),
+        SEND_RATE_LIMIT=str(send_rate),
     )
     process = await asyncio.create_subprocess_exec(
-        SAMENKRACHT, "run", cwd=workdir, env=env, stdout=asyncio.subprocess.DEVNULL
+        *bot_command(workdir), cwd=workdir, env=env, stdout=asyncio.subprocess.DEVNULL
     )
     total = len(QUESTIONS)
     try:
@@ -156,7 +203,9 @@ async def measure_bot(
             expected = f"Vraag {n + 1} van {total}" if n < total else "Kijk je antwoorden"
             await member.reply(expected, timeout=60)
 
-        return await _while_alive(process, _drive(url, BOT_TOKEN, user_ids, warm_up, step, total))
+        return await _while_alive(
+            process, _drive(url, BOT_TOKEN, user_ids, warm_up, step, total, process.pid)
+        )
     finally:
         await stop_process(process)
 
@@ -164,27 +213,61 @@ async def measure_bot(
 async def run(
     workdir: Path, *, members: int, database: str, postgres_url: str, name: str = "answers"
 ) -> Report:
+    """Two comparisons in one run, each bot against the echo bot with the same limiter:
+
+    - as deployed: both send through python-telegram-bot's rate limiter at Telegram's 30/s;
+    - machinery: both without a limiter, so what is measured is the bot's own work per answer.
+    """
     report = Report(f"{name} ({database}, {members} members × {len(QUESTIONS)})")
     user_ids = [FIRST_USER + i for i in range(members)]
-    server = BotApiServer()
-    server.add_bot(ECHO_TOKEN, username="echo_bench_bot", first_name="Echo")
-    server.add_bot(BOT_TOKEN, username="samenkracht_bench_bot", first_name="Samenkracht")
-    url = await server.start()
-    try:
-        echo_latencies, echo_wall = await measure_echo(url, user_ids, len(QUESTIONS))
-        database_url = await fresh_database(database, workdir, postgres_url)
-        bot_latencies, bot_wall = await measure_bot(url, database_url, workdir, user_ids)
-    finally:
-        await server.stop()
     count = members * len(QUESTIONS)
-    report.add("answers/s", count / bot_wall, "1/s", count / echo_wall, "ratio ≥ 0.6")
-    for label, fraction in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
-        report.add(
-            f"{label} latency",
-            percentile(bot_latencies, fraction) * 1000,
-            "ms",
-            percentile(echo_latencies, fraction) * 1000,
-            "ratio ≤ 2" if label == "p99" else "",
-        )
+    for label, rate in (("", TELEGRAM_RATE), ("no limiter: ", 0.0)):
+        server = BotApiServer()
+        server.add_bot(ECHO_TOKEN, username="echo_bench_bot", first_name="Echo")
+        server.add_bot(BOT_TOKEN, username="samenkracht_bench_bot", first_name="Samenkracht")
+        url = await server.start()
+        try:
+            echo = await measure_echo(url, user_ids, len(QUESTIONS), send_rate=rate)
+            database_url = await fresh_database(database, workdir, postgres_url)
+            bot = await measure_bot(url, database_url, workdir, user_ids, send_rate=rate)
+        finally:
+            await server.stop()
+        report.add(f"{label}answers/s", count / bot.wall, "1/s", count / echo.wall, "ratio ≥ 0.6")
+        for quantile, fraction in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+            report.add(
+                f"{label}{quantile} latency",
+                percentile(bot.latencies, fraction) * 1000,
+                "ms",
+                percentile(echo.latencies, fraction) * 1000,
+                "ratio ≤ 2" if quantile == "p99" else "",
+            )
+        add_usage(report, bot, echo, count, label)
     report.notes.append(f"{count} answers; baseline: bare PTB echo bot, {count} messages")
+    report.notes.append(
+        "first block: both bots send through python-telegram-bot's AIORateLimiter at 30/s "
+        "(Telegram's limit; one reply per answer); 'no limiter': both without one, so the "
+        "ratio shows the bot's own cost per answer (database, encryption, handlers)"
+    )
     return report
+
+
+def add_usage(
+    report: Report, bot: Measured, baseline: Measured | None, count: int, label: str = ""
+) -> None:
+    """The bot process's CPU time per answer and peak memory (where /proc tells them)."""
+    if bot.cpu_seconds is not None:
+        report.add(
+            f"{label}bot CPU per answer",
+            bot.cpu_seconds / count * 1000,
+            "ms",
+            None
+            if baseline is None or baseline.cpu_seconds is None
+            else baseline.cpu_seconds / count * 1000,
+        )
+    if bot.peak_rss_mib is not None:
+        report.add(
+            f"{label}bot peak RSS",
+            bot.peak_rss_mib,
+            "MiB",
+            None if baseline is None else baseline.peak_rss_mib,
+        )

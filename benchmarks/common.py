@@ -175,6 +175,31 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Usage:
+    """What a child process used so far: CPU seconds and peak resident memory (MiB)."""
+
+    cpu_seconds: float
+    peak_rss_mib: float
+
+
+def process_usage(pid: int) -> Usage | None:
+    """Read a running child's CPU time and peak RSS from /proc (None where there is no /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    peak = next(
+        (int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")),
+        0.0,
+    )
+    return Usage(cpu, peak)
+
+
 async def stop_process(process: asyncio.subprocess.Process) -> None:
     """SIGTERM a child and wait (kill after 10 s)."""
     if process.returncode is None:

@@ -1,8 +1,9 @@
 """The baseline bot: bare python-telegram-bot echoing texts (``python -m benchmarks.echo_bot``).
 
 Same PTB settings as the real bot: long polling (poll_interval 0, timeout 10), concurrent
-updates, HTML parse mode and protected content by default. No database, no handlers of ours.
-Reads TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL.
+updates, HTML parse mode and protected content by default, and the same rate limiter
+(python-telegram-bot's AIORateLimiter at SEND_RATE_LIMIT messages/s overall, default 30; 0: none).
+No database, no handlers of ours. Reads TELEGRAM_BOT_TOKEN and TELEGRAM_API_BASE_URL.
 """
 
 from __future__ import annotations
@@ -10,10 +11,19 @@ from __future__ import annotations
 import html
 import os
 import sys
+from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -29,14 +39,19 @@ def main() -> None:
         protect_content=True,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .defaults(defaults)
         .concurrent_updates(True)
-        .build()
+    )
+    rate = float(os.environ.get("SEND_RATE_LIMIT", "30"))
+    application: Application[Any, Any, Any, Any, Any, Any] = (
+        builder.rate_limiter(AIORateLimiter(overall_max_rate=rate)).build()
+        if rate > 0
+        else builder.build()
     )
     application.add_handler(MessageHandler(filters.TEXT, echo))
 

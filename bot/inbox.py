@@ -2,14 +2,16 @@
 
 python-telegram-bot confirms a polling offset with the next ``getUpdates`` call, which can
 come before the earlier updates were handled; a crash then loses them. ``InboxRequest``
-writes every fetched update to the database before ``getUpdates`` returns, so before the
-offset can move on. ``InboxApplication`` marks an update handled once its handlers ran, and
-``replay_unhandled`` feeds what a stopped process left behind to the handlers at start-up
-(whose effects are deduplicated by ``handled_updates``, so nothing is doubled either).
+writes every fetched batch of updates to the database (one statement) before ``getUpdates``
+returns, so before the offset can move on. ``InboxApplication`` marks an update handled once
+its handlers ran (in the background, many to a transaction), and ``replay_unhandled`` feeds
+what a stopped process left behind to the handlers at start-up (whose effects are
+deduplicated by ``handled_updates``, so nothing is doubled either).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import timedelta
@@ -20,6 +22,7 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest, RequestData
 
 from bot.clock import Clock
+from bot.outage import DatabaseUnavailable, is_unreachable, outage
 from storage.engine import Database
 from storage.repositories import updates
 
@@ -69,24 +72,68 @@ class InboxRequest(HTTPXRequest):
             return  # python-telegram-bot reports the bad answer itself
         if not result:
             return
-        async with self.db.write() as session:
-            await updates.record_received(session, self.bot_id, result, self.clock())
+        try:
+            async with self.db.write() as session:
+                await updates.record_received(session, self.bot_id, result, self.clock())
+        except Exception as error:
+            if not is_unreachable(error):
+                raise
+            outage.trouble("storing fetched updates", error)
+            # Not stored, so not acknowledged: the Updater retries (with backoff) and Telegram
+            # hands the same updates out again once the database is back.
+            raise DatabaseUnavailable from None
+        outage.fine()
 
 
 class InboxApplication(Application):  # type: ignore[type-arg]
-    """An Application that marks each update handled in the inbox after its handlers ran."""
+    """An Application that marks each update handled in the inbox after its handlers ran.
+
+    The marks are written in the background, many updates to one transaction, so a busy bot
+    does not pay one more write per update and a member's next update does not wait for it.
+    A mark lost with a stopped process only means the update is replayed at the next start,
+    where ``handled_updates`` turns its effect away (and the member is shown where they are).
+    """
 
     inbox_db: Database | None = None
     inbox_clock: Clock | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._inbox_handled: list[int] = []
+        self._inbox_marker: asyncio.Task[None] | None = None
+
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
         if isinstance(update, Update) and self.inbox_db is not None:
-            assert self.inbox_clock is not None
-            async with self.inbox_db.write() as session:
-                await updates.mark_received_handled(
-                    session, self.bot.id, update.update_id, self.inbox_clock()
+            self._inbox_handled.append(update.update_id)
+            if self._inbox_marker is None or self._inbox_marker.done():
+                self._inbox_marker = asyncio.get_running_loop().create_task(self._mark_handled())
+
+    async def _mark_handled(self) -> None:
+        assert self.inbox_db is not None and self.inbox_clock is not None
+        while self._inbox_handled:
+            batch, self._inbox_handled = self._inbox_handled, []
+            try:
+                async with self.inbox_db.write() as session:
+                    await updates.mark_received_handled(
+                        session, self.bot.id, batch, self.inbox_clock()
+                    )
+            except Exception:
+                logger.warning(
+                    "Could not mark %d update(s) handled; replayed at the next start",
+                    len(batch),
+                    exc_info=True,
                 )
+
+    async def flush_inbox(self) -> None:
+        """Wait until every update handled so far is marked so in the inbox."""
+        marker = self._inbox_marker
+        if marker is not None and not marker.done():
+            await asyncio.shield(marker)
+
+    async def stop(self) -> None:
+        await super().stop()
+        await self.flush_inbox()
 
 
 async def replay_unhandled(application: Application, db: Database, clock: Clock) -> int:  # type: ignore[type-arg]

@@ -295,21 +295,30 @@ async def _choices(session: AsyncSession, person: Person, now: datetime) -> list
 
 async def current_screen(session: AsyncSession, telegram_id: int, now: datetime) -> Screen:
     """Return what this Telegram user should see now."""
+    screen, _ = await _current(session, telegram_id, now)
+    return screen
+
+
+async def _current(
+    session: AsyncSession, telegram_id: int, now: datetime
+) -> tuple[Screen, _Loaded | None]:
+    """The current screen, and the submission it shows as loaded (for a question or review)."""
     person = await _person(session, telegram_id)
     if person is None:
-        return Screen(ScreenKind.STRANGER)
+        return Screen(ScreenKind.STRANGER), None
     if await _consent_missing(session, person):
-        return Screen(ScreenKind.NEEDS_CONSENT)
+        return Screen(ScreenKind.NEEDS_CONSENT), None
     is_facilitator = any(m.role.value == "facilitator" for m in person.memberships)
     submission = await _session_submission(session, person, now)
     if submission is not None:
-        screen = _screen_for(await _load(session, submission), now)
-        return dataclasses.replace(screen, is_facilitator=is_facilitator)
+        loaded = await _load(session, submission)
+        screen = _screen_for(loaded, now)
+        return dataclasses.replace(screen, is_facilitator=is_facilitator), loaded
     choices = await _choices(session, person, now)
     if not choices:
-        return Screen(ScreenKind.IDLE, is_facilitator=is_facilitator)
+        return Screen(ScreenKind.IDLE, is_facilitator=is_facilitator), None
     kind = ScreenKind.ASK_READY if len(choices) == 1 else ScreenKind.CHOOSE_ROUND
-    return Screen(kind, rounds=tuple(choices), is_facilitator=is_facilitator)
+    return Screen(kind, rounds=tuple(choices), is_facilitator=is_facilitator), None
 
 
 # -- sessions --------------------------------------------------------------------------------
@@ -398,14 +407,11 @@ def _advance(loaded: _Loaded, now: datetime) -> Screen:
 async def _active(
     session: AsyncSession, telegram_id: int, now: datetime
 ) -> tuple[Screen, _Loaded | None]:
-    screen = await current_screen(session, telegram_id, now)
+    screen, loaded = await _current(session, telegram_id, now)
     if screen.kind not in (ScreenKind.QUESTION, ScreenKind.REVIEW):
         return screen, None
-    view = screen.question or screen.review
-    assert view is not None
-    submission = await session.get(Submission, view.submission_id)
-    assert submission is not None
-    return screen, await _load(session, submission)
+    assert loaded is not None  # a question or the review shows a loaded submission
+    return screen, loaded
 
 
 async def answer_text(

@@ -26,11 +26,11 @@ from telegram.ext import (
 
 from bot import callbacks, texts
 from bot.actions import answering
-from bot.actions import safety as safety_actions
 from bot.actions.answering import InvalidButton, Notice, Outcome, ScreenKind
 from bot.errors import NotAMemberError
 from bot.handlers.common import (
     Context,
+    chat_choices_of,
     handling,
     language_of,
     language_of_user,
@@ -40,6 +40,7 @@ from bot.handlers.common import (
 from bot.handlers.safety import wipe_answer_later
 from bot.handlers.screens import answer_text, question_message, show, show_in_chat
 from bot.services import services
+from storage.repositories import cluster
 
 logger = logging.getLogger(__name__)
 ReviewButton = TypeVar("ReviewButton", callbacks.ReviewChange, callbacks.Submit)
@@ -60,9 +61,10 @@ async def answer(update: Update, context: Context) -> None:
         outcome = await answering.answer_text(
             session, _user_id(update), message.text, message.message_id, found.clock()
         )
-        stored = outcome.saved or outcome.collecting
-        wipe = stored and await safety_actions.wipes_answers(session, _user_id(update))
-    if wipe:  # only now: the answer is committed
+    stored = outcome.saved or outcome.collecting
+    choices = await chat_choices_of(update, context)  # read in the transaction above
+    if stored and choices is not None and choices.wipe_answers_from_chat:
+        # Only now, with the answer committed: delete the member's message from the chat.
         assert update.effective_chat is not None
         wipe_answer_later(context, update.effective_chat.id, message.message_id)
     language = await language_of(update, context)
@@ -94,6 +96,7 @@ async def _finish_collecting(context: ContextTypes.DEFAULT_TYPE) -> None:
     found = services(context)
     async with found.locks.hold(job.chat_id):
         async with found.db.write() as session:
+            await cluster.lock_chat(session, job.chat_id)  # as handling() does, across processes
             outcome = await answering.finish_collecting(session, job.user_id, found.clock())
         if outcome is not None:
             language = await language_of_user(context, job.user_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,8 +14,9 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import callbacks, texts
+from bot.concurrency import update_key
 from bot.services import services
-from storage.repositories import people, updates
+from storage.repositories import cluster, people, updates
 
 logger = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -24,20 +26,52 @@ class DuplicateUpdate(Exception):
     """The update was handled before (a retry or a second delivery); do nothing."""
 
 
+# Where handling() leaves what it read of the member, on the update's own context (PTB makes
+# one context per update); kept with the update object, so it never serves another update.
+_KEPT_ATTRIBUTE = "_samenkracht_chat_choices"
+
+
 @asynccontextmanager
 async def handling(update: Update, context: Context) -> AsyncIterator[AsyncSession]:
     """Open a write transaction that records this update as handled, exactly once.
 
-    Raises DuplicateUpdate (before the body runs) when the update was handled already.
+    Raises DuplicateUpdate (before the body runs) when the update was handled already. After
+    the body, the member's language and wipe choice are read in the same transaction (one
+    small query, seeing what the body changed) and kept for ``language_of`` on this update.
     """
     found = services(context)
     async with found.db.write() as session:
+        chat = update_key(update)
+        if chat is not None:  # one update of a member at a time, across processes too
+            await cluster.lock_chat(session, chat)
         if not await updates.record_update(
             session, context.bot.id, update.update_id, found.clock()
         ):
             logger.info("update %s was handled before; skipped", update.update_id)
             raise DuplicateUpdate
         yield session
+        if update.effective_user is not None:
+            choices = await people.chat_choices(session, update.effective_user.id)
+            setattr(context, _KEPT_ATTRIBUTE, _Kept(update, choices))
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    update: Update
+    choices: people.ChatChoices | None  # None: not a person here (a stranger)
+
+
+async def chat_choices_of(update: Update, context: Context) -> people.ChatChoices | None:
+    """The member's language and wipe choice: as ``handling()`` read them for this update, or
+    from the database when no ``handling()`` transaction ran for it (None for a stranger)."""
+    kept = getattr(context, _KEPT_ATTRIBUTE, None)
+    if isinstance(kept, _Kept) and kept.update is update:
+        return kept.choices
+    user = update.effective_user
+    if user is None:
+        return None
+    async with services(context).db.read() as session:
+        return await people.chat_choices(session, user.id)
 
 
 async def language_of(update: Update, context: Context) -> str:
@@ -45,16 +79,15 @@ async def language_of(update: Update, context: Context) -> str:
     user = update.effective_user
     if user is None:
         return texts.DEFAULT_LANGUAGE
-    async with services(context).db.read() as session:
-        person = await people.person_by_telegram_id(session, user.id)
-    return texts.language_for(person.language if person else user.language_code)
+    choices = await chat_choices_of(update, context)
+    return texts.language_for(choices.language if choices is not None else user.language_code)
 
 
 async def language_of_user(context: Context, telegram_id: int) -> str:
     """Return the stored language of a member (Dutch for anyone unknown)."""
     async with services(context).db.read() as session:
-        person = await people.person_by_telegram_id(session, telegram_id)
-    return texts.language_for(person.language if person else None)
+        choices = await people.chat_choices(session, telegram_id)
+    return texts.language_for(choices.language if choices is not None else None)
 
 
 async def reply(update: Update, text: str) -> None:

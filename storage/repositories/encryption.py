@@ -12,12 +12,19 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import ROW_KEY, EncryptedText, Keyring, Place, key_id_of, stored_prefix
+from storage.crypto import (
+    FORMAT,
+    ROW_KEY,
+    EncryptedText,
+    Keyring,
+    Place,
+    key_id_of,
+    stored_prefix,
+)
 from storage.errors import EncryptionError
 from storage.models import Base
 
 NOT_ENCRYPTED = "(not encrypted)"
-_PREFIX_CHARS = 40  # "v1:" + a key id of at most 32 characters + ":"
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,14 @@ async def key_counts(session: AsyncSession, column: EncryptedColumn) -> Counter[
     """Count a column's stored values per key id (``NOT_ENCRYPTED`` for any plain text)."""
     raw = column.raw
     value = raw.c[column.column]
-    # Literal bounds, so PostgreSQL sees the same expression in SELECT and GROUP BY.
-    prefix = sa.func.substr(value, sa.literal_column("1"), sa.literal_column(str(_PREFIX_CHARS)))
+    # Group by "v1:<key id>:" — up to the second colon, which ends the key id — not by a fixed
+    # number of characters (that would take in ciphertext and make one group per value).
+    # Literal arguments, so PostgreSQL sees the same expression in SELECT and GROUP BY.
+    head = len(FORMAT) + 1  # "v1:"
+    after_format = sa.func.substr(value, sa.literal_column(str(head + 1)))
+    find = sa.func.strpos if session.get_bind().dialect.name == "postgresql" else sa.func.instr
+    second_colon = find(after_format, sa.literal_column("':'")) + sa.literal_column(str(head))
+    prefix = sa.func.substr(value, sa.literal_column("1"), second_colon)
     statement = sa.select(prefix, sa.func.count()).where(value.is_not(None)).group_by(prefix)
     counts: Counter[str] = Counter()
     for prefix, number in await session.execute(statement):

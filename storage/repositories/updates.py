@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatNotice, HandledUpdate, ReceivedUpdate
@@ -33,28 +35,37 @@ async def last_update_id(session: AsyncSession, bot_id: int) -> int:
 async def record_received(
     session: AsyncSession, bot_id: int, updates: list[dict[str, Any]], at: datetime
 ) -> int:
-    """Write down fetched updates (a second delivery of one is ignored); return how many new."""
-    new = 0
-    for payload in updates:
-        new += await insert_ignoring_conflict(
-            session,
-            ReceivedUpdate,
-            bot_id=bot_id,
-            update_id=int(payload["update_id"]),
-            payload=payload,
-            received_at=at,
-        )
-    return new
+    """Write down fetched updates in one statement (a second delivery of one is ignored).
+
+    Return how many were new.
+    """
+    if not updates:
+        return 0
+    rows = [
+        {"bot_id": bot_id, "update_id": int(p["update_id"]), "payload": p, "received_at": at}
+        for p in updates
+    ]
+    statement: Any
+    if session.get_bind().dialect.name == "postgresql":
+        statement = postgresql.insert(ReceivedUpdate).values(rows).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(ReceivedUpdate).values(rows).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def mark_received_handled(
-    session: AsyncSession, bot_id: int, update_id: int, at: datetime
+    session: AsyncSession, bot_id: int, update_id: int | Collection[int], at: datetime
 ) -> None:
+    """Mark fetched updates handled (one id or many) and drop their payloads."""
+    ids = [update_id] if isinstance(update_id, int) else list(update_id)
+    if not ids:
+        return
     statement = (
         update(ReceivedUpdate)
         .where(
             ReceivedUpdate.bot_id == bot_id,
-            ReceivedUpdate.update_id == update_id,
+            ReceivedUpdate.update_id.in_(ids),
             ReceivedUpdate.handled_at.is_(None),
         )
         # The payload is what the member typed, unencrypted; it is kept only for a replay.

@@ -17,7 +17,7 @@ from benchmarks.common import POSTGRES_DEFAULT
 
 @pytest.mark.timeout(90)
 async def test_every_benchmark_runs_at_tiny_size_and_produces_numbers(tmp_path: Path):
-    # Timing does not matter here, so the four run side by side to keep the suite quick.
+    # Timing does not matter here, so they run side by side to keep the suite quick.
     reports = [
         report
         for found in await asyncio.gather(
@@ -28,7 +28,13 @@ async def test_every_benchmark_runs_at_tiny_size_and_produces_numbers(tmp_path: 
         )
         for report in found
     ]
-    assert [r.name.split(" ")[0] for r in reports] == ["answers", "start-up", "fan-out", "summary"]
+    assert [r.name.split(" ")[0] for r in reports] == [
+        "answers",
+        "growth",
+        "start-up",
+        "fan-out",
+        "summary",
+    ]
     for report in reports:
         assert report.rows, report.name
         for row in report.rows:
@@ -36,6 +42,10 @@ async def test_every_benchmark_runs_at_tiny_size_and_produces_numbers(tmp_path: 
             assert row.value >= 0, (report.name, row.metric)
     rows = {(r.benchmark.split(" ")[0], r.metric): r for report in reports for r in report.rows}
     assert rows[("answers", "answers/s")].baseline
+    growth = [r for r in rows.values() if r.benchmark.startswith("growth")]
+    per_answer = next(r for r in growth if r.metric.startswith("ms per answer"))
+    assert per_answer.baseline and per_answer.target == "ratio ≤ 1.2"
+    assert any("2,000 stored answers" in note for r in reports for note in r.notes)
     assert rows[("fan-out", "(a) duplicates")].value == 0
     assert rows[("fan-out", "(a) lost")].value == 0
     assert "| benchmark |" in table(reports)

@@ -149,3 +149,14 @@ async def test_message_after_the_deadline_keeps_nothing(db, clock, member):
     await member.say("Te laat")
     await member.reply("Er staan nu geen vragen voor je klaar")  # the round is no longer open
     assert await answers(db) == []
+
+
+async def test_answers_are_acknowledged_in_the_language_the_member_chose(db, clock, member):
+    # The reply's language is read in the answer's own transaction (no second read).
+    await join(db, clock, member)
+    await member.say("/taal")
+    await member.press(await member.reply("Kies je taal"), "English")
+    await member.reply("I will talk to you in English now.")
+    await member.say("In het Engels verder")
+    await member.reply("Question 2 of 3")
+    assert await answers(db) == ["In het Engels verder"]

@@ -18,15 +18,19 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.actions import onboarding
+from bot.app import AppType
+from bot.inbox import InboxApplication, replay_unhandled
 from bot.playground.botapi import BotApiServer
 from bot.playground.driver_client import DriverClient
 from storage.engine import Database
-from storage.models import Answer, AnswerState, Person, Submission
+from storage.models import Answer, AnswerState, Person, ReceivedUpdate, Submission
+from storage.repositories import updates
 from support import (
     INVITE_KEY,
     SAMENKRACHT,
     FakeClock,
     Member,
+    eventually,
     make_group_with_round,
     make_invite,
 )
@@ -142,3 +146,71 @@ async def test_kill_mid_answering_loses_and_doubles_nothing(
     for user_id in user_ids:
         values = [by_member[user_id][qid] for qid in scenario.question_ids]
         assert values == [f"lid {user_id} vraag {n}" for n in range(1, len(QUESTIONS) + 1)]
+
+
+# -- the inbox, in one process ------------------------------------------------------------------
+
+
+async def inbox(db: Database) -> list[tuple[int, bool, dict]]:
+    async with db.read() as session:
+        found = await session.execute(
+            select(ReceivedUpdate.update_id, ReceivedUpdate.handled_at, ReceivedUpdate.payload)
+        )
+        return [(u, handled is not None, payload) for u, handled, payload in found]
+
+
+async def test_fetched_updates_are_marked_handled_and_their_text_dropped(
+    db: Database, clock: FakeClock, member: Member, application: AppType
+):
+    scenario = await make_group_with_round(db, clock)
+    await member.join(await make_invite(db, clock, scenario.group_id))
+    await member.say("Een antwoord dat niet in de inbox blijft staan")
+    await member.reply("Vraag 2 van 3")
+    rows = await eventually(lambda: inbox(db), lambda rows: all(row[1] for row in rows))
+    assert len(rows) >= 4  # /start, two buttons, the answer
+    assert all(payload == {} for _, _, payload in rows)
+    assert isinstance(application, InboxApplication)
+    await application.flush_inbox()  # nothing left to mark: returns at once
+
+
+async def test_a_batch_of_fetched_updates_is_recorded_once(db: Database, clock: FakeClock):
+    first = [{"update_id": n, "message": {"text": f"bericht {n}"}} for n in (11, 12, 13)]
+    async with db.write() as session:
+        assert await updates.record_received(session, 5, first, clock()) == 3
+    again = [*first[1:], {"update_id": 14, "message": {"text": "bericht 14"}}]
+    async with db.write() as session:  # a second delivery overlapping the first
+        assert await updates.record_received(session, 5, again, clock()) == 1
+        assert await updates.record_received(session, 5, [], clock()) == 0
+    async with db.write() as session:
+        await updates.mark_received_handled(session, 5, [11, 12], clock())
+    async with db.read() as session:
+        pending = await updates.unhandled_received(session, 5)
+    assert [p["update_id"] for p in pending] == [13, 14]
+
+
+async def test_an_update_fetched_but_never_handled_is_replayed_at_start(
+    db: Database, clock: FakeClock, member: Member, application: AppType
+):
+    scenario = await make_group_with_round(db, clock)
+    await member.join(await make_invite(db, clock, scenario.group_id))
+    await eventually(lambda: inbox(db), lambda rows: all(row[1] for row in rows))
+    # What a process that died right after getUpdates left behind: fetched, not handled.
+    user = {"id": member.user_id, "is_bot": False, "first_name": "Lid", "language_code": "nl"}
+    payload = {
+        "update_id": 990001,
+        "message": {
+            "message_id": 990001,
+            "date": int(clock().timestamp()),
+            "chat": {"id": member.user_id, "type": "private", "first_name": "Lid"},
+            "from": user,
+            "text": "Opgehaald maar nooit verwerkt",
+        },
+    }
+    async with db.write() as session:
+        await updates.record_received(session, application.bot.id, [payload], clock())
+    assert await replay_unhandled(application, db, clock) == 1
+    await member.reply("Vraag 2 van 3")
+    async with db.read() as session:
+        values = (await session.execute(select(Answer.value))).scalars().all()
+    assert values == ["Opgehaald maar nooit verwerkt"]
+    await eventually(lambda: inbox(db), lambda rows: all(row[1] for row in rows))
