@@ -25,11 +25,18 @@ R = TypeVar("R")
 
 
 def _configure_logging(settings: Settings) -> None:
+    from bot import redaction
+
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("httpx", "httpcore", "aiohttp.access", "apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for noisy in (
+        *("httpx", "httpcore", "aiohttp.access", "apscheduler", "alembic"),
+        *("sqlalchemy", "aiosqlite"),
+    ):
+        logging.getLogger(noisy).setLevel(settings.samenkracht_library_log_level)
+    # Secrets, and the payloads libraries log at DEBUG, never reach a log line.
+    redaction.install(settings)
 
 
 def _clear_errors(function: Callable[P, R]) -> Callable[P, R]:
@@ -69,13 +76,32 @@ def main(context: click.Context) -> None:
 
 
 @main.command()
+@click.option(
+    "--webhook", is_flag=True, help="Receive updates at a public URL instead of long polling."
+)
+@click.option("--url", default=None, help="The public HTTPS URL (WEBHOOK_URL).")
+@click.option("--listen", default=None, help="HOST:PORT to serve on (WEBHOOK_LISTEN).")
+@click.option("--workers", type=int, default=None, help="Processes (WEBHOOK_WORKERS).")
 @click.pass_context
 @_clear_errors
-def run(context: click.Context) -> None:
-    """Run the bot: on Telegram with a token, else the local playground in your browser."""
+def run(
+    context: click.Context,
+    webhook: bool,
+    url: str | None,
+    listen: str | None,
+    workers: int | None,
+) -> None:
+    """Run the bot: on Telegram with a token, else the local playground in your browser.
+
+    With --webhook, Telegram posts updates to --url and several processes (--workers) on one
+    PostgreSQL may serve it; GET /healthz tells a load balancer whether a process is well.
+    """
     from bot.running import run_bot
 
-    run_bot(_settings(context))
+    overrides = {"webhook_url": url, "webhook_listen": listen, "webhook_workers": workers}
+    chosen = {name: value for name, value in overrides.items() if value is not None}
+    settings = load_settings(**chosen) if chosen else _settings(context)
+    sys.exit(run_bot(settings, webhook=webhook))
 
 
 @main.group()
@@ -298,12 +324,27 @@ def outbox_group() -> None:
 @click.option(
     "--backoff", type=float, default=10.0, show_default=True, help="First retry wait, seconds."
 )
+@click.option(
+    "--lease",
+    type=float,
+    default=120.0,
+    show_default=True,
+    help="Seconds a claim lasts before another process may take it over.",
+)
 @click.pass_context
 @_clear_errors
 def outbox_drain(
-    context: click.Context, until_empty: bool, max_rate: float, timeout: float, backoff: float
+    context: click.Context,
+    until_empty: bool,
+    max_rate: float,
+    timeout: float,
+    backoff: float,
+    lease: float,
 ) -> None:
-    """Plan and send what is due now (several processes may drain at once)."""
+    """Plan and send what is due now (several processes may drain at once).
+
+    SIGTERM stops it cleanly: the messages in hand are sent, the rest is handed back.
+    """
     from bot.meeting_commands import drain
 
     report, counts = _run(
@@ -313,6 +354,7 @@ def outbox_drain(
             max_rate=max_rate,
             timeout=timeout,
             backoff=backoff,
+            lease=lease,
         )
     )
     click.echo(
@@ -320,6 +362,28 @@ def outbox_drain(
         f"failed={report.failed} unreachable={report.unreachable} pauses={len(report.paused)}"
     )
     click.echo(" ".join(f"{status}={n}" for status, n in sorted(counts.items())))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+@_clear_errors
+def status(context: click.Context, as_json: bool) -> None:
+    """How this installation stands: database, schema, members, rounds, the outbox.
+
+    Exit code 0 when the database answers and its schema is current, 1 otherwise.
+    """
+    import json
+
+    from bot.running import installation_health
+
+    health = _run(installation_health(_settings(context)))
+    if as_json:
+        click.echo(json.dumps(health.as_json(), indent=2))
+    else:
+        for line in health.lines():
+            click.echo(line)
+    sys.exit(0 if health.ok else 1)
 
 
 def _run(awaitable: Awaitable[Any]) -> Any:

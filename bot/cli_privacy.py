@@ -1,4 +1,4 @@
-"""``samenkracht person erase`` and ``samenkracht audit``: a facilitator handling privacy.
+"""``samenkracht person erase``, ``audit`` and ``privacy retention``: handling privacy.
 
 Registered on the main command group by ``bot.cli``; the work is done by the same actions
 the chat commands ``/vergeetmij`` and ``/mijngegevens`` use.
@@ -16,6 +16,7 @@ from bot.cli import _clear_errors, _run, _settings, main
 from bot.clock import system_clock
 from bot.errors import DomainError
 from bot.settings import Settings
+from scheduler import retention
 from storage.engine import Database
 from storage.migrate import upgrade
 
@@ -77,3 +78,53 @@ def audit(context: click.Context, limit: int) -> None:
         at = line.at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M")
         details = json.dumps(line.details, ensure_ascii=False, sort_keys=True)
         click.echo(f"{at}  {line.action}  {details}")
+
+
+@main.group("privacy")
+def privacy_group() -> None:
+    """Privacy housekeeping."""
+
+
+@privacy_group.command("retention")
+@click.option("--dry-run", is_flag=True, help="Only print what would be deleted.")
+@click.pass_context
+@_clear_errors
+def privacy_retention(context: click.Context, dry_run: bool) -> None:
+    """Delete answers past retention now (the running bot also does this every hour).
+
+    Answers and their quotes go SAMENKRACHT_RETENTION_MONTHS months after the summary of their
+    round is first published; the summaries themselves stay.
+    """
+    settings = _settings(context)
+    months = settings.samenkracht_retention_months
+
+    async def work() -> tuple[list[retention.Due], retention.Swept | None]:
+        db = await _database(settings)
+        try:
+            now = system_clock()
+            if dry_run:
+                async with db.read() as session:
+                    return await retention.due(session, now, months), None
+            async with db.write() as session:
+                found = await retention.due(session, now, months)
+                return found, await retention.sweep(session, now, months)
+        finally:
+            await db.dispose()
+
+    found, swept = _run(work())
+    click.echo(f"Retention: {months} months after the summary is published.")
+    for due in found:
+        published = due.published_at.astimezone(settings.zone).strftime("%Y-%m-%d")
+        expired = due.expires_at.astimezone(settings.zone).strftime("%Y-%m-%d")
+        click.echo(
+            f"round {due.round_id}: {due.answers} answer(s); summary published {published}, "
+            f"expired {expired}"
+        )
+    total = sum(due.answers for due in found)
+    if swept is None:
+        click.echo(f"Would delete {total} answer(s) of {len(found)} round(s) (dry run).")
+    else:
+        click.echo(
+            f"Deleted {swept.answers} answer(s) and {swept.quotes} quote(s) of "
+            f"{swept.rounds} round(s)."
+        )

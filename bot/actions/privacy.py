@@ -21,6 +21,12 @@ from bot.actions.answering import spec_of
 from bot.dates import when
 from bot.domain import forms
 from bot.domain.consent import CONSENT_VERSION, must_ask_again
+from bot.domain.pseudonyms import (
+    PseudonymError,
+    clean_pseudonym,
+    display_name_for_facilitator,
+    is_clear_request,
+)
 from storage.models import AnswerState, AuditEvent, Person
 from storage.repositories import people, privacy
 
@@ -193,6 +199,9 @@ def _as_json(stored: privacy.Stored) -> dict[str, Any]:
                 "role": membership.role.value,
                 "is_chair": membership.is_chair,
                 "joined_at": _iso(membership.joined_at),
+                "shown_to_facilitators_as": display_name_for_facilitator(
+                    person.pseudonym, membership.number
+                ),
             }
             for membership, group in stored.memberships
         ],
@@ -241,6 +250,53 @@ def _as_text(stored: privacy.Stored, data: dict[str, Any], zone: tzinfo, now: da
         stored=stored,
         exported=day(now),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PseudonymView:
+    """A member's pseudonym and, per group, what the facilitators see of them."""
+
+    pseudonym: str | None
+    shown_as: tuple[tuple[str, str], ...]  # (group name, display name)
+
+
+async def _pseudonym_view(session: AsyncSession, person: Person) -> PseudonymView:
+    labels = await people.member_labels(session, person.id)
+    shown = tuple(
+        (label.group_name, display_name_for_facilitator(person.pseudonym, label.number))
+        for label in labels
+    )
+    return PseudonymView(person.pseudonym, shown)
+
+
+async def pseudonym_view(session: AsyncSession, telegram_id: int) -> PseudonymView | None:
+    """The member's pseudonym and how facilitators see them; None for a stranger."""
+    person = await people.person_by_telegram_id(session, telegram_id)
+    if person is None:
+        return None
+    return await _pseudonym_view(session, person)
+
+
+async def change_pseudonym(
+    session: AsyncSession, telegram_id: int, text: str
+) -> PseudonymView | None:
+    """``/schuilnaam TEXT``: set the pseudonym (or clear it with "wis"); None for a stranger.
+
+    Raises PseudonymError for text that cannot be a pseudonym, and (reason ``needs_consent``)
+    when the member withdrew consent: nothing new they write is stored until they consent again.
+    Clearing is always allowed.
+    """
+    person = await people.person_by_telegram_id(session, telegram_id)
+    if person is None:
+        return None
+    if is_clear_request(text):
+        await people.set_pseudonym(session, person, None)
+    else:
+        cleaned = clean_pseudonym(text)
+        if await needs_consent(session, person.id):
+            raise PseudonymError("needs_consent")
+        await people.set_pseudonym(session, person, cleaned)
+    return await _pseudonym_view(session, person)
 
 
 @dataclass(frozen=True, slots=True)

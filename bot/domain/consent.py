@@ -14,3 +14,9 @@ def must_ask_again(newest_version: str | None, withdrawn: bool) -> bool:
     if newest_version is None:
         return False
     return withdrawn or newest_version != CONSENT_VERSION
+
+
+# What the consent text (``consent.text``, ``consent.terms``) promises: answers are kept at most
+# this many months after the meeting's summary is published. SAMENKRACHT_RETENTION_MONTHS may be
+# shorter, never longer; a longer period needs a new consent text and version.
+PROMISED_RETENTION_MONTHS = 12

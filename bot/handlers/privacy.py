@@ -1,4 +1,5 @@
-"""A member's privacy in the chat: ``/toestemming``, ``/mijngegevens`` and ``/vergeetmij``.
+"""A member's privacy in the chat: ``/toestemming``, ``/mijngegevens``, ``/vergeetmij`` and
+``/schuilnaam``.
 
 Each handler parses the update, runs one privacy action (in a transaction that also records
 the update as handled when it writes) and replies. Nothing here names the group's topic.
@@ -14,6 +15,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot import callbacks, texts
 from bot.actions import answering, privacy
 from bot.dates import when
+from bot.domain import pseudonyms
 from bot.handlers.common import (
     Context,
     handling,
@@ -202,9 +204,89 @@ async def erase_button(update: Update, context: Context) -> None:
         await privacy.forget_chat(session, _user_id(update))
 
 
+PSEUDONYM_PROBLEMS = {
+    "empty": "pseudonym.invalid",
+    "invalid": "pseudonym.invalid",
+    "too_long": "pseudonym.too_long",
+    "reserved": "pseudonym.reserved",
+    "needs_consent": "pseudonym.needs_consent",
+}
+
+
+def _shown_as(language: str, view: privacy.PseudonymView) -> texts.Markup:
+    if not view.shown_as:
+        return texts.Markup(texts.t(language, "pseudonym.no_groups"))
+    lines = [
+        texts.t(language, "pseudonym.shown_as", group=group, name=name)
+        for group, name in view.shown_as
+    ]
+    return texts.Markup("\n".join(lines))
+
+
+async def pseudonym_command(update: Update, context: Context) -> None:
+    """``/schuilnaam [naam]``: show, set or (with "wis") clear the member's pseudonym."""
+    message = update.effective_message
+    assert message is not None
+    parts = (message.text or "").split(maxsplit=1)
+    given = parts[1] if len(parts) > 1 else ""
+    found = services(context)
+    if not given.strip():
+        async with found.db.read() as session:
+            view = await privacy.pseudonym_view(session, _user_id(update))
+        language = await language_of(update, context)
+        if view is None:
+            await reply(update, texts.t(language, "privacy.nothing_stored"))
+        elif view.pseudonym is None:
+            await reply(
+                update,
+                texts.t(
+                    language,
+                    "pseudonym.none",
+                    shown=_shown_as(language, view),
+                    max=pseudonyms.MAX_LENGTH,
+                ),
+            )
+        else:
+            await reply(
+                update,
+                texts.t(
+                    language,
+                    "pseudonym.current",
+                    pseudonym=view.pseudonym,
+                    shown=_shown_as(language, view),
+                ),
+            )
+        return
+    problem: str | None = None
+    try:
+        async with handling(update, context) as session:
+            view = await privacy.change_pseudonym(session, _user_id(update), given)
+    except pseudonyms.PseudonymError as error:
+        problem, view = PSEUDONYM_PROBLEMS[error.reason], None
+    language = await language_of(update, context)
+    if problem is not None:
+        await reply(update, texts.t(language, problem, max=pseudonyms.MAX_LENGTH))
+    elif view is None:
+        await reply(update, texts.t(language, "privacy.nothing_stored"))
+    elif view.pseudonym is None:
+        await reply(update, texts.t(language, "pseudonym.cleared", shown=_shown_as(language, view)))
+    else:
+        logger.info("pseudonym changed (update %s)", update.update_id)
+        await reply(
+            update,
+            texts.t(
+                language,
+                "pseudonym.set",
+                pseudonym=view.pseudonym,
+                shown=_shown_as(language, view),
+            ),
+        )
+
+
 def handlers() -> list[BaseHandler[Update, Context, None]]:
     private = filters.ChatType.PRIVATE
     return [
+        CommandHandler(["schuilnaam", "pseudonym"], pseudonym_command, filters=private),
         CommandHandler(["toestemming", "consent"], consent_command, filters=private),
         CommandHandler(["mijngegevens", "mydata"], my_data, filters=private),
         CommandHandler(["vergeetmij", "forgetme"], forget_me, filters=private),

@@ -3,22 +3,43 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
-from storage.models import Consent, Membership, Person, Role
+from storage.models import Consent, Group, Membership, Person, Role, Round, Submission
 
 
 async def person_by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
-    """Return the person with this Telegram user id, memberships loaded."""
+    """Return the person with this Telegram user id, memberships (and their groups) loaded.
+
+    One statement: the person joined to their few memberships and groups (it runs on every
+    update of a member, so it is one round trip rather than three).
+    """
     statement = (
         select(Person)
         .where(Person.telegram_id == telegram_id)
-        .options(selectinload(Person.memberships).selectinload(Membership.group))
+        .options(joinedload(Person.memberships).joinedload(Membership.group))
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+    return (await session.execute(statement)).unique().scalar_one_or_none()
+
+
+class ChatChoices(NamedTuple):
+    """What a reply in a person's chat depends on: their language, whether answers are wiped."""
+
+    language: str
+    wipe_answers_from_chat: bool
+
+
+async def chat_choices(session: AsyncSession, telegram_id: int) -> ChatChoices | None:
+    """Return a person's chat choices in one small query (None for a stranger)."""
+    statement = select(Person.language, Person.wipe_answers_from_chat).where(
+        Person.telegram_id == telegram_id
+    )
+    row = (await session.execute(statement)).one_or_none()
+    return None if row is None else ChatChoices(row[0], bool(row[1]))
 
 
 async def add_person(
@@ -68,3 +89,55 @@ async def add_membership(
 async def set_language(session: AsyncSession, person: Person, language: str) -> None:
     person.language = language
     await session.flush()
+
+
+# -- pseudonyms and member numbers -------------------------------------------------------------
+
+
+async def set_pseudonym(session: AsyncSession, person: Person, pseudonym: str | None) -> None:
+    """Store (encrypted) or clear a person's pseudonym."""
+    person.pseudonym = pseudonym
+    await session.flush()
+
+
+class MemberLabel(NamedTuple):
+    """A person's number in one group ("Deelnemer N") and the group's name."""
+
+    group_name: str
+    number: int
+
+
+async def member_labels(session: AsyncSession, person_id: int) -> list[MemberLabel]:
+    """The person's number in each of their groups, in the order they joined."""
+    statement = (
+        select(Group.name, Membership.number)
+        .join(Group, Group.id == Membership.group_id)
+        .where(Membership.person_id == person_id)
+        .order_by(Membership.id)
+    )
+    return [MemberLabel(name, number) for name, number in (await session.execute(statement))]
+
+
+class Participant(NamedTuple):
+    """Who wrote a round's submission, as far as a facilitator may know: pseudonym, number."""
+
+    pseudonym: str | None
+    number: int | None
+
+
+async def round_participants(session: AsyncSession, round_id: int) -> dict[int, Participant]:
+    """Per submission of a round: its author's pseudonym and number in the round's group."""
+    statement = (
+        select(Submission.id, Person.pseudonym, Membership.number)
+        .join(Person, Person.id == Submission.person_id)
+        .join(Round, Round.id == Submission.round_id)
+        .outerjoin(
+            Membership,
+            (Membership.person_id == Person.id) & (Membership.group_id == Round.group_id),
+        )
+        .where(Submission.round_id == round_id)
+    )
+    return {
+        submission_id: Participant(pseudonym, number)
+        for submission_id, pseudonym, number in (await session.execute(statement))
+    }

@@ -5,6 +5,10 @@ their answers, summary quotes of those answers, RSVPs, opt-outs, outbox rows and
 ids cascade; invites, summaries and audit events keep their row with the person nulled). Rows
 that name the person only by Telegram id (failed invite attempts, fetched updates, message ids
 and outbox rows of their chat) are deleted here explicitly.
+
+Retention: ``published_rounds`` says when each round's summary was first published;
+``delete_round_answers`` deletes a round's answers and their quote rows (what
+``scheduler.retention`` found expired) and leaves one audit row with counts only.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -35,7 +39,12 @@ from storage.models import (
     Round,
     Rsvp,
     Submission,
+    Summary,
+    SummaryQuote,
+    SummaryStatus,
 )
+
+RETENTION_ACTION = "retention.delete"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +191,111 @@ async def forget_chat_messages(session: AsyncSession, chat_id: int) -> None:
     await session.execute(
         delete(ChatMessage).where(ChatMessage.chat_id == chat_id, ChatMessage.person_id.is_(None))
     )
+
+
+# -- retention -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedRound:
+    """A round whose summary is published, and when that first happened."""
+
+    round_id: int
+    published_at: datetime
+
+
+async def published_rounds(session: AsyncSession) -> list[PublishedRound]:
+    """Every round with a published summary (its own, or its meeting's), first publication.
+
+    A correction publishes a new version later; the first publication counts, so a correction
+    never stretches how long answers are kept.
+    """
+    statement = (
+        select(Round.id, func.min(Summary.published_at))
+        .join(
+            Summary,
+            or_(
+                Summary.round_id == Round.id,
+                and_(Round.meeting_id.is_not(None), Summary.meeting_id == Round.meeting_id),
+            ),
+        )
+        .where(Summary.status == SummaryStatus.PUBLISHED, Summary.published_at.is_not(None))
+        .group_by(Round.id)
+        .order_by(Round.id)
+    )
+    rows = (await session.execute(statement)).all()
+    return [PublishedRound(round_id, at) for round_id, at in rows if at is not None]
+
+
+def _answers_of(round_ids: list[int]) -> Select[int]:
+    return (
+        select(Answer.id)
+        .join(Submission, Submission.id == Answer.submission_id)
+        .where(Submission.round_id.in_(round_ids))
+    )
+
+
+async def answers_per_round(session: AsyncSession, round_ids: list[int]) -> dict[int, int]:
+    """How many answers each of these rounds still holds (rounds without any are left out)."""
+    if not round_ids:
+        return {}
+    statement = (
+        select(Submission.round_id, func.count(Answer.id))
+        .join(Answer, Answer.submission_id == Submission.id)
+        .where(Submission.round_id.in_(round_ids))
+        .group_by(Submission.round_id)
+    )
+    return {round_id: int(n) for round_id, n in (await session.execute(statement))}
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    answers: int
+    quotes: int
+
+
+async def delete_round_answers(
+    session: AsyncSession, round_ids: list[int], now: datetime
+) -> Deleted:
+    """Delete the answers of these rounds and every quote row of them; audit counts only.
+
+    Submissions stay (who took part, no text), so a member is not asked the questions again.
+    The audit row is written only when something was deleted: a sweep that finds nothing
+    leaves no trace, and running it twice changes nothing.
+    """
+    if not round_ids:
+        return Deleted(0, 0)
+    answer_ids = _answers_of(round_ids)
+    answers = int(
+        (
+            await session.execute(select(func.count()).select_from(answer_ids.subquery()))
+        ).scalar_one()
+    )
+    quotes = int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(SummaryQuote)
+                .where(SummaryQuote.answer_id.in_(answer_ids))
+            )
+        ).scalar_one()
+    )
+    if not answers:
+        return Deleted(0, 0)
+    await session.execute(delete(SummaryQuote).where(SummaryQuote.answer_id.in_(answer_ids)))
+    await session.execute(
+        delete(Answer).where(
+            Answer.submission_id.in_(
+                select(Submission.id).where(Submission.round_id.in_(round_ids))
+            )
+        )
+    )
+    session.add(
+        AuditEvent(
+            action=RETENTION_ACTION,
+            details={"answers": answers, "quotes": quotes},
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return Deleted(answers, quotes)

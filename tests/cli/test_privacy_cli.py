@@ -79,3 +79,51 @@ async def test_person_erase_asks_first_then_erases_and_audits(db, clock, tmp_pat
     assert any("round.open" in line for line in lines)
     assert str(TELEGRAM_ID) not in audit.stdout
     assert "Klankbordgroep" not in audit.stdout
+
+
+async def test_privacy_retention_dry_run_then_delete(db, tmp_path):
+    from datetime import UTC, timedelta
+
+    from storage.models import Answer, Meeting, Submission, Summary, SummaryStatus
+    from support import FakeClock
+
+    long_ago = FakeClock(datetime.now(UTC) - timedelta(days=400))
+    scenario = await make_group_with_round(db, long_ago)
+    async with db.write() as session:
+        person = Person(telegram_id=TELEGRAM_ID)
+        meeting = Meeting(group_id=scenario.group_id, starts_at=long_ago())
+        session.add_all([person, meeting])
+        await session.flush()
+        submission = Submission(round_id=scenario.round_id, person_id=person.id)
+        session.add(submission)
+        await session.flush()
+        session.add_all(
+            Answer(submission_id=submission.id, question_id=q, value="oud antwoord")
+            for q in scenario.question_ids
+        )
+        session.add(
+            Summary(
+                meeting_id=meeting.id,
+                round_id=scenario.round_id,
+                status=SummaryStatus.PUBLISHED,
+                published_at=long_ago(),
+            )
+        )
+
+    dry = await cli(["privacy", "retention", "--dry-run"], db.url, tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert f"round {scenario.round_id}: 3 answer(s)" in dry.stdout
+    assert "Would delete 3 answer(s) of 1 round(s) (dry run)." in dry.stdout
+    assert "oud antwoord" not in dry.stdout
+    async with db.read() as session:
+        assert await count(session, Answer) == 3
+
+    done = await cli(["privacy", "retention"], db.url, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Deleted 3 answer(s) and 0 quote(s) of 1 round(s)." in done.stdout
+    async with db.read() as session:
+        assert await count(session, Answer) == 0
+        assert await count(session, Summary) == 1
+
+    again = await cli(["privacy", "retention"], db.url, tmp_path)
+    assert "Deleted 0 answer(s) and 0 quote(s) of 0 round(s)." in again.stdout

@@ -189,6 +189,7 @@ async def test_my_data_sends_a_text_and_a_json_file(db, clock, member, driver):
             "role": "ervaringsdeskundige",
             "is_chair": False,
             "joined_at": clock().isoformat(),
+            "shown_to_facilitators_as": "Deelnemer 1",
         }
     ]
     [submission] = data["submissions"]
@@ -341,3 +342,163 @@ async def test_erasure_leaves_other_members_alone(db, clock, member, driver):
     await member.reply("is gewist")
     assert await answers(db) == ["Mijn eigen antwoord"]
     assert await person_of(db, other.user_id) is not None
+
+
+async def test_retention_deletes_answers_a_year_after_the_summary_through_the_tick(
+    db, clock, member, application
+):
+    from bot import worker
+    from scheduler.retention import expires_at
+
+    scenario, _ = await joined(db, clock, member)
+    await member.say("Het contact met de begeleider")
+    await member.reply("Vraag 2 van 3")
+    await member.say("Meer tijd voor gesprekken")
+    await member.reply("Vraag 3 van 3")
+    async with db.write() as session:
+        meeting = Meeting(group_id=scenario.group_id, starts_at=clock() + timedelta(days=3))
+        session.add(meeting)
+        await session.flush()
+        session.add(
+            Summary(
+                meeting_id=meeting.id,
+                round_id=scenario.round_id,
+                status="published",
+                published_at=clock(),
+            )
+        )
+    deadline = expires_at(clock(), 12)
+
+    clock.now = deadline - timedelta(days=1)
+    await worker.tick(application, sync=False)
+    assert len(await answers(db)) == 2
+
+    clock.now = deadline - timedelta(minutes=30)
+    await worker.tick(application, sync=False)
+    assert len(await answers(db)) == 2
+
+    clock.now = deadline + timedelta(minutes=5)  # due, but swept less than an hour ago: waits
+    await worker.tick(application, sync=False)
+    assert len(await answers(db)) == 2
+
+    clock.now = deadline + timedelta(minutes=31)
+    await worker.tick(application, sync=False)
+    assert await answers(db) == []
+    async with db.read() as session:
+        event = (
+            await session.execute(select(AuditEvent).where(AuditEvent.action == "retention.delete"))
+        ).scalar_one()
+        assert event.details == {"answers": 2, "quotes": 0}
+        assert await count(session, Summary) == 1
+
+
+async def test_a_member_sets_shows_and_clears_a_pseudonym(db, clock, member, driver):
+    await joined(db, clock, member, name="Klankbordgroep <Gooi>")
+    await member.say("/schuilnaam")
+    none = await member.reply("Je hebt nu geen schuilnaam")
+    assert "Klankbordgroep <Gooi>: de begeleiders zien je als Deelnemer 1" in none["text"]
+
+    # HTML is only text: shown as typed, never as formatting.
+    await member.say("/schuilnaam <b>Roos</b>")
+    done = await member.reply("Je schuilnaam is nu")
+    assert "Je schuilnaam is nu: <b>Roos</b>" in done["text"]
+    assert "zien je als <b>Roos</b> (deelnemer 1)" in done["text"]
+    assert [e["type"] for e in done.get("entities", [])] == ["bold", "bold"]
+    assert (await person_of(db, member.user_id)).pseudonym == "<b>Roos</b>"
+
+    sql = "Robert'); DROP TABLE people;--"
+    await member.say(f"/schuilnaam {sql}")
+    await member.reply("Je schuilnaam is nu")
+    assert (await person_of(db, member.user_id)).pseudonym == sql
+
+    # Refused: nothing changes, and the member is told why.
+    for typed, reply_text in [
+        ("x" * 33, "te lang. Gebruik hoogstens 32 tekens"),
+        ("Deelnemer 2", "lijkt op een nummer"),
+        ("!!!", "kan ik niet gebruiken"),
+    ]:
+        await member.say(f"/schuilnaam {typed}")
+        await member.reply(reply_text)
+        assert (await person_of(db, member.user_id)).pseudonym == sql
+
+    await member.say("/schuilnaam")
+    current = await member.reply("Je schuilnaam is:")
+    assert sql in current["text"]
+
+    await member.say("/mijngegevens")
+
+    async def documents():
+        return [m for m in await driver.messages(member.user_id) if m.get("document")]
+
+    files = await eventually(documents, lambda found: len(found) >= 2)
+    readable = (await driver.file_bytes(files[0]["document"]["file_id"])).decode()
+    data = json.loads(await driver.file_bytes(files[1]["document"]["file_id"]))
+    assert f"Schuilnaam: {sql}" in readable
+    assert f"Begeleiders zien je als: {sql} (deelnemer 1)" in readable
+    assert data["memberships"][0]["shown_to_facilitators_as"] == f"{sql} (deelnemer 1)"
+
+    await member.say("/schuilnaam wis")
+    cleared = await member.reply("Je hebt geen schuilnaam meer")
+    assert "zien je als Deelnemer 1" in cleared["text"]
+    assert (await person_of(db, member.user_id)).pseudonym is None
+
+
+async def test_pseudonym_for_a_stranger_and_after_withdrawn_consent(db, clock, member, driver):
+    stranger = Member(driver, user_id=810099)
+    await stranger.say("/schuilnaam Roos")
+    await stranger.reply("Ik heb niets van je bewaard")
+    async with db.read() as session:
+        assert await count(session, Person) == 0
+
+    await joined(db, clock, member)
+    async with db.write() as session:
+        await session.execute(update(Consent).values(withdrawn_at=clock()))
+    await member.say("/schuilnaam Roos")
+    await member.reply("Daarom bewaar ik geen schuilnaam")
+    assert (await person_of(db, member.user_id)).pseudonym is None
+
+
+async def test_member_numbers_are_stable_and_never_given_again(db, clock, driver):
+    scenario = await make_group_with_round(db, clock)
+    first, second, third = (Member(driver, user_id=u) for u in (810011, 810012, 810013))
+    for m in (first, second):
+        await m.join(await make_invite(db, clock, scenario.group_id))
+    await second.say("/vergeetmij")
+    await second.press(await second.reply("alles wis wat ik van je bewaar"), "Ja, wis alles")
+    await second.reply("gewist")
+    await third.join(await make_invite(db, clock, scenario.group_id))
+    await first.say("/schuilnaam")
+    assert "Deelnemer 1" in (await first.reply("geen schuilnaam"))["text"]
+    await third.say("/schuilnaam")
+    assert "Deelnemer 3" in (await third.reply("geen schuilnaam"))["text"]
+
+
+async def test_a_failing_retention_sweep_never_stops_the_outbox_tick(
+    db, clock, application, caplog
+):
+    from bot import worker
+
+    scenario = await make_group_with_round(db, clock)
+    async with db.write() as session:
+        meeting = Meeting(group_id=scenario.group_id, starts_at=clock())
+        session.add(meeting)
+        await session.flush()
+        session.add(
+            Summary(
+                meeting_id=meeting.id,
+                round_id=scenario.round_id,
+                status="published",
+                published_at=clock(),
+            )
+        )
+    runtime = worker.runtime_of(application)
+    settings = runtime.services.settings
+    good = settings.samenkracht_retention_months
+    settings.samenkracht_retention_months = "twaalf"  # type: ignore[assignment]  (a broken value)
+    try:
+        report = await worker.tick(application, sync=False)
+    finally:
+        settings.samenkracht_retention_months = good
+    assert report.sent == 0
+    assert "retention sweep failed" in caplog.text
+    assert runtime.last_retention is not None  # tried; the next try is within the hour
