@@ -9,9 +9,11 @@ worker, not the HTTP layer, decides whether a message may be sent again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,12 +31,16 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, Defaults, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import callbacks, texts
+from bot import callbacks, documents, texts
 from bot.chatlog import ChatRecorder
 from bot.clock import Clock
 from bot.dates import when
+from bot.domain import summary as composer
 from bot.domain.calendar import CalendarMeeting, meeting_ics
+from bot.domain.summary import dutch_date
 from scheduler.errors import Ambiguous, FloodControl, NotSent, Rejected, Unreachable
+from storage.engine import Database
+from storage.repositories import summaries as summary_repo
 from storage.repositories.outbox import ClaimedMessage
 
 logger = logging.getLogger(__name__)
@@ -57,6 +63,8 @@ class Outgoing:
     buttons: tuple[tuple[Button, ...], ...] = ()
     ics: bytes | None = None
     ics_name: str = "afspraak.ics"
+    # A published summary to attach (the sender fetches its file; the text is the caption).
+    summary_id: int | None = None
 
     @property
     def first_line(self) -> str:
@@ -136,7 +144,7 @@ def compose(payload: dict[str, Any], zone: ZoneInfo, now: datetime) -> Outgoing:
         else:
             text = texts.t(
                 language,
-                "notice.moved",
+                "notice.planned" if payload.get("change") == "planned" else "notice.moved",
                 when=moment,
                 location=str(payload.get("location") or "-"),
             )
@@ -155,6 +163,12 @@ def compose(payload: dict[str, Any], zone: ZoneInfo, now: datetime) -> Outgoing:
                 when=_meeting_when(payload, zone, language),
                 days=int(payload.get("days", 3)),
             )
+        )
+    if kind == "summary":
+        meeting_day = date.fromisoformat(str(payload["meeting_date"]))
+        return Outgoing(
+            text=texts.t(language, "uitkomsten.delivered", date=dutch_date(meeting_day)),
+            summary_id=int(payload["summary_id"]),
         )
     if kind in ("prompt", "nudge"):
         deadline = when(datetime.fromisoformat(str(payload["deadline"])), zone, language)
@@ -208,22 +222,98 @@ def classify(error: TelegramError) -> Exception:
     return Rejected(f"{type(error).__name__}: {error.message}"[:200])
 
 
+class SummaryFiles:
+    """The file a published summary is delivered as: rendered once, then sent by file_id.
+
+    The PDF (HTML when the PDF stack is missing), rendered from the summary's frozen input in
+    a thread so the bot keeps answering. After the first upload Telegram's ``file_id`` is
+    reused, so 10,000 members do not mean 10,000 uploads of the same file.
+    """
+
+    KEEP = 8  # summaries whose rendered file stays in memory
+
+    def __init__(self, db: Database, templates_dir: Path | None = None) -> None:
+        self.db = db
+        self.templates_dir = templates_dir
+        self._files: dict[int, tuple[str, bytes]] = {}
+        self._file_ids: dict[int, str] = {}
+        self._lock = asyncio.Lock()
+
+    async def file(self, summary_id: int) -> tuple[str, bytes]:
+        """Return the file name and bytes of a published summary (Rejected if it is not)."""
+        async with self._lock:
+            found = self._files.get(summary_id)
+            if found is None:
+                async with self.db.read() as session:
+                    frozen = await summary_repo.published_input(session, summary_id)
+                if frozen is None:
+                    raise Rejected(f"summary {summary_id} is not published")
+                found = await asyncio.to_thread(self._render, frozen)
+                if len(self._files) >= self.KEEP:
+                    self._files.pop(next(iter(self._files)))
+                self._files[summary_id] = found
+            return found
+
+    def _render(self, frozen: dict[str, Any]) -> tuple[str, bytes]:
+        document = composer.compose(composer.input_from_json(frozen))
+        try:
+            fmt = documents.Format.PDF
+            data = documents.render(document, fmt, self.templates_dir)
+        except documents.RenderError:
+            logger.warning("no PDF stack: a summary is delivered as HTML")
+            fmt = documents.Format.HTML
+            data = documents.render(document, fmt, self.templates_dir)
+        return documents.file_name(document, fmt), data
+
+    def file_id(self, summary_id: int) -> str | None:
+        return self._file_ids.get(summary_id)
+
+    def remember(self, summary_id: int, file_id: str) -> None:
+        self._file_ids.setdefault(summary_id, file_id)
+
+
 class TelegramSender:
     """The outbox's ``Sender``: one Bot API call per purpose (a document with its caption)."""
 
-    def __init__(self, bot: ExtBot[Any], zone: ZoneInfo, clock: Clock) -> None:
+    def __init__(
+        self,
+        bot: ExtBot[Any],
+        zone: ZoneInfo,
+        clock: Clock,
+        summary_files: SummaryFiles | None = None,
+    ) -> None:
         self.bot = bot
         self.zone = zone
         self.clock = clock
+        self.summary_files = summary_files
         # Remembers the sent message's id (not its text) for "Snel weg" and /wis.
         self.recorder: ChatRecorder | None = None
+
+    async def _summary_document(self, summary_id: int) -> InputFile | str:
+        if self.summary_files is None:
+            raise Rejected("this sender cannot attach summaries")
+        known = self.summary_files.file_id(summary_id)
+        if known is not None:
+            return known
+        name, data = await self.summary_files.file(summary_id)
+        return InputFile(data, filename=name, attach=False)
 
     async def send(self, message: ClaimedMessage) -> None:
         """Send one outbox message; raise a ``scheduler.errors.DeliveryError`` on failure."""
         outgoing = compose(message.payload, self.zone, self.clock())
         silent = bool(message.payload.get("silent", False))
         try:
-            if outgoing.ics is not None:
+            if outgoing.summary_id is not None:
+                sent = await self.bot.send_document(
+                    chat_id=message.chat_id,
+                    document=await self._summary_document(outgoing.summary_id),
+                    caption=outgoing.text,
+                    disable_notification=silent,
+                    protect_content=True,
+                )
+                if sent.document is not None and self.summary_files is not None:
+                    self.summary_files.remember(outgoing.summary_id, sent.document.file_id)
+            elif outgoing.ics is not None:
                 sent = await self.bot.send_document(
                     chat_id=message.chat_id,
                     document=InputFile(outgoing.ics, filename=outgoing.ics_name, attach=False),

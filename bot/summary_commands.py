@@ -79,7 +79,7 @@ def file_summary(settings: Settings, path: Path, fmt: documents.Format) -> bytes
 
 
 async def round_export(settings: Settings, round_id: int, fmt: str) -> bytes:
-    """A round's raw answers as CSV or XLSX (role and per-round pseudonym, never a name)."""
+    """A round's raw answers as CSV or XLSX (role and pseudonym or "Deelnemer N", never a name)."""
     db = Database(settings.database_url)
     try:
         async with db.read() as session:

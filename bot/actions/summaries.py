@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import summary as composer
+from bot.domain.pseudonyms import display_name_for_facilitator
 from bot.domain.summary import (
     AnswerInput,
     Flag,
@@ -30,12 +33,14 @@ from bot.domain.summary import (
     SummaryInput,
 )
 from bot.errors import SummaryError
+from scheduler import planner
 from storage.models import (
     AnswerState,
     AuditEvent,
     Group,
     Meeting,
     Person,
+    Question,
     QuestionKind,
     QuoteDecision,
     Role,
@@ -43,7 +48,7 @@ from storage.models import (
     Summary,
     SummaryStatus,
 )
-from storage.repositories import groups, people, rounds
+from storage.repositories import groups, outbox, people, rounds
 from storage.repositories import summaries as repo
 
 # The fields a facilitator goes through in chat, in this order.
@@ -51,6 +56,8 @@ FIELDS = ("themes", "input_use", "term", "follow_up")
 STAGE_FIELDS = "fields"
 STAGE_QUOTES = "quotes"
 STAGE_READY = "ready"
+# The outbox purpose of a published summary's delivery: ``summary:{summary_id}:{person_id}``.
+SUMMARY_PURPOSE = "summary:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +124,8 @@ class Recipient:
 
 @dataclass(frozen=True, slots=True)
 class Published:
+    """A published summary; ``recipients`` are the members its delivery was queued for."""
+
     summary_id: int
     document: SummaryDocument
     recipients: tuple[Recipient, ...]
@@ -453,6 +462,38 @@ def _kind(kind: QuestionKind) -> Kind:
     return Kind(kind.value)
 
 
+YES_NO_LABELS = {"yes": "ja", "no": "nee"}
+
+
+def _option_labels(question: Question) -> dict[str, str]:
+    """Map the stored option keys of a question to the labels a reader understands."""
+    if question.kind is QuestionKind.YES_NO and not question.options:
+        return dict(YES_NO_LABELS)
+    labels: dict[str, str] = {}
+    for option in question.options:
+        if isinstance(option, dict):
+            labels[str(option.get("key", ""))] = str(option.get("label", option.get("key", "")))
+        else:
+            labels[str(option)] = str(option)
+    return labels
+
+
+def _readable(question: Question, value: str) -> str:
+    """Write a choice answer with its labels (counts show "ja", not "yes")."""
+    if question.kind not in (
+        QuestionKind.SINGLE_CHOICE,
+        QuestionKind.MULTIPLE_CHOICE,
+        QuestionKind.YES_NO,
+    ):
+        return value
+    labels = _option_labels(question)
+    chosen = composer.choices_of(_kind(question.kind), value)
+    readable = [labels.get(choice, choice) for choice in chosen]
+    if question.kind is QuestionKind.MULTIPLE_CHOICE:
+        return json.dumps(readable, ensure_ascii=False)
+    return readable[0] if readable else value
+
+
 async def _members_input(
     session: AsyncSession, summary: Summary | None, round_: Round | None
 ) -> tuple[tuple[QuestionInput, ...] | None, tuple[QuoteInput, ...]]:
@@ -461,16 +502,18 @@ async def _members_input(
     questions = await repo.round_questions(session, round_)
     rows = await repo.round_answers(session, round_)
     by_question: dict[int, list[AnswerInput]] = {q.id: [] for q in questions}
+    by_id = {q.id: q for q in questions}
     role_of: dict[int, str] = {}
     for row in rows:
         if row.role is None or row.role not in composer.ROLE_PLURAL:
             continue  # a facilitator's test answer, or someone who left the group
         role_of[row.answer_id] = row.role
+        question = by_id.get(row.question_id)
         by_question.setdefault(row.question_id, []).append(
             AnswerInput(
                 respondent=row.submission_id,
                 role=row.role,
-                value=row.value,
+                value=_readable(question, row.value) if question is not None else row.value,
                 answered=row.state is AnswerState.ANSWERED,
             )
         )
@@ -492,7 +535,7 @@ async def _members_input(
             position=q.position,
             text=q.text,
             kind=_kind(q.kind),
-            options=tuple(str(o) for o in q.options),
+            options=tuple(_option_labels(q).values()),
             scale_min=q.scale_min,
             scale_max=q.scale_max,
             answers=tuple(by_question.get(q.id, ())),
@@ -621,7 +664,13 @@ async def publish(
     zone: ZoneInfo,
     min_group: int,
 ) -> Published:
-    """Approve and publish: freeze the document; return it and the members who gave input."""
+    """Approve and publish: freeze the document and queue it for every member who gave input.
+
+    One outbox row per member (purpose ``summary:{summary}:{person}``), in this transaction:
+    the clock's worker sends them at its own pace, each exactly once, outside quiet hours. A
+    second press finds the summary published and is refused; a correction is a new version
+    with its own rows.
+    """
     person, summary, meeting = await _reviewable(session, telegram_id, summary_id)
     frozen = await _summary_input(session, meeting, summary, zone, min_group)
     summary.fields = {**summary.fields, "published_input": composer.input_to_json(frozen)}
@@ -629,12 +678,46 @@ async def publish(
     summary.published_at = now
     summary.reviewer_person_id = person.id
     _audit(session, person, "summary.publish", summary)
-    recipients = (
-        await repo.round_recipients(session, summary.round_id)
-        if summary.round_id is not None
-        else []
+    recipients = [
+        p
+        for p in (
+            await repo.round_recipients(session, summary.round_id)
+            if summary.round_id is not None
+            else []
+        )
+        if p.unreachable_at is None
+    ]
+    await outbox.add_messages(
+        session, [delivery_row(summary.id, frozen.meeting_date, p, now, zone) for p in recipients]
     )
     return Published(summary.id, composer.compose(frozen), tuple(_recipient(p) for p in recipients))
+
+
+def delivery_row(
+    summary_id: int, meeting_date: date, person: Person, now: datetime, zone: ZoneInfo
+) -> dict[str, Any]:
+    """The outbox row that brings a published summary to one member."""
+    facts = planner.PersonFacts(
+        id=person.id,
+        telegram_id=person.telegram_id,
+        quiet_hours_start=person.quiet_hours_start,
+        quiet_hours_end=person.quiet_hours_end,
+    )
+    return {
+        "purpose_key": f"{SUMMARY_PURPOSE}{summary_id}:{person.id}",
+        "person_id": person.id,
+        "chat_id": person.telegram_id,
+        "due_at": planner.out_of_quiet_hours(now, facts, zone),
+        "not_after": None,
+        "payload": {
+            "kind": "summary",
+            "summary_id": summary_id,
+            "meeting_date": meeting_date.isoformat(),
+            "language": person.language,
+            "discreet": person.discreet_mode,
+            "silent": person.silent_delivery,
+        },
+    }
 
 
 # -- the raw export ----------------------------------------------------------------------------
@@ -648,21 +731,19 @@ def _cell(value: str) -> str:
 
 
 async def export_rows(session: AsyncSession, round_id: int) -> list[tuple[str, ...]]:
-    """A round's answers per question, with role and a per-round pseudonym; never a name."""
+    """A round's answers per question, with role and the member's pseudonym or "Deelnemer N"."""
     round_ = await rounds.round_by_id(session, round_id)
     if round_ is None:
         raise SummaryError("not_found")
     questions = {q.id: q for q in await repo.round_questions(session, round_)}
-    pseudonyms: dict[int, str] = {}
+    participants = await people.round_participants(session, round_id)
     rows: list[tuple[str, ...]] = []
     for row in await repo.round_answers(session, round_):
-        pseudonym = pseudonyms.setdefault(
-            row.submission_id, f"R{round_id}-D{len(pseudonyms) + 1:03d}"
-        )
+        who = participants.get(row.submission_id, people.Participant(None, None))
         question = questions.get(row.question_id)
         rows.append(
             (
-                pseudonym,
+                _cell(display_name_for_facilitator(who.pseudonym, who.number)),
                 row.role or "",
                 str(question.position if question else ""),
                 _cell(question.text if question else ""),

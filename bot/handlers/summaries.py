@@ -230,8 +230,9 @@ async def step_pressed(update: Update, context: Context) -> None:
             ),
         )
     elif press.action == SummaryAction.PUBLISH:
-        delivered = await _deliver(context, published)
-        await reply(update, texts.t(language, "uitkomsten.published", count=delivered))
+        # The members' copies are in the outbox now; the clock's worker sends them.
+        count = len(published.recipients)
+        await reply(update, texts.t(language, "uitkomsten.published", count=count))
     elif press.action == SummaryAction.SEND_BACK:
         await reply(update, texts.t(language, "uitkomsten.sent_back"))
 
@@ -443,31 +444,6 @@ async def _ask_reviewers(
             )
         except TelegramError:
             logger.warning("could not ask a reviewer of summary %s", submitted.summary_id)
-
-
-async def _deliver(context: Context, published: summaries.Published) -> int:
-    """Send the published summary to every member who gave input; return how many got it."""
-    templates_dir = services(context).settings.samenkracht_templates_dir
-    document = published.document
-    try:
-        fmt = documents.Format.PDF
-        data = documents.render(document, fmt, templates_dir)
-    except documents.RenderError:
-        fmt = documents.Format.HTML
-        data = documents.render(document, fmt, templates_dir)
-    delivered = 0
-    for member in published.recipients:
-        language = texts.language_for(member.language)
-        try:
-            await context.bot.send_document(
-                member.telegram_id,
-                InputFile(data, filename=documents.file_name(document, fmt)),
-                caption=texts.t(language, "uitkomsten.delivered", date=document.date_text),
-            )
-            delivered += 1
-        except TelegramError:
-            logger.warning("could not deliver summary %s to a member", published.summary_id)
-    return delivered
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

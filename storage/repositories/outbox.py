@@ -65,8 +65,8 @@ async def add_messages(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
             {"status": OutboxStatus.PENDING, "attempts": 0, **row}
             for row in rows[start : start + _CHUNK]
         ]
-        statement = _insert(session).values(chunk).on_conflict_do_nothing()
-        await session.execute(statement)
+        # executemany ("insertmanyvalues"): one compiled statement, batched by the driver.
+        await session.execute(_insert(session).on_conflict_do_nothing(), chunk)
 
 
 def _pending_row(row: Any) -> PendingRow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,7 @@ from storage.models import (
     Submission,
     Summary,
     SummaryQuote,
+    SummaryStatus,
 )
 
 
@@ -199,3 +201,13 @@ async def group_memberships(session: AsyncSession, group_id: int) -> list[Member
         .order_by(Membership.id)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def published_input(session: AsyncSession, summary_id: int) -> dict[str, Any] | None:
+    """Return the frozen input of a published summary (None if it is not published or gone)."""
+    statement = select(Summary.status, Summary.fields).where(Summary.id == summary_id)
+    row = (await session.execute(statement)).first()
+    if row is None or row.status is not SummaryStatus.PUBLISHED:
+        return None
+    frozen = row.fields.get("published_input")
+    return frozen if isinstance(frozen, dict) else None

@@ -153,12 +153,21 @@ async def test_a_meeting_without_answers_still_renders(db):
 
 
 async def test_export_gives_roles_and_pseudonyms_never_names(db):
-    world = await make_world(db, {"=SUM(A1)": (ED, True), "tweede": ("professional", False)})
+    world = await make_world(
+        db,
+        {"=SUM(A1)": (ED, True), "tweede": ("professional", False), "derde": (ED, True)},
+    )
+    async with db.write() as session:
+        # Members 5, 6 and 7 of the group (four others joined first); two chose a pseudonym.
+        for telegram_id, pseudonym in [(7001, "<b>Roos</b>"), (7002, "=HYPERLINK(1)")]:
+            statement = select(Person).where(Person.telegram_id == telegram_id)
+            (await session.execute(statement)).scalar_one().pseudonym = pseudonym
     async with db.read() as session:
         rows = await summaries.export_rows(session, world.round_id)
     assert rows == [
-        (f"R{world.round_id}-D001", ED, "1", "Wat vond je?", "answered", "'=SUM(A1)"),
-        (f"R{world.round_id}-D002", "professional", "1", "Wat vond je?", "answered", "tweede"),
+        ("Deelnemer 5", ED, "1", "Wat vond je?", "answered", "'=SUM(A1)"),
+        ("<b>Roos</b> (deelnemer 6)", "professional", "1", "Wat vond je?", "answered", "tweede"),
+        ("'=HYPERLINK(1) (deelnemer 7)", ED, "1", "Wat vond je?", "answered", "derde"),
     ]
     table = list(csv.reader(io.StringIO(summaries.export_csv(rows).decode("utf-8-sig"))))
     assert table[0] == list(summaries.EXPORT_HEADER)
@@ -166,4 +175,4 @@ async def test_export_gives_roles_and_pseudonyms_never_names(db):
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(summaries.export_xlsx(rows)))
-    assert book.active.max_row == 3
+    assert book.active.max_row == 4

@@ -100,7 +100,7 @@ def test_summary_of_a_meeting_and_export_of_its_round(tmp_path: Path):
     lines = (tmp_path / "a.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines == [
         "deelnemer,rol,vraag,vraagtekst,status,antwoord",
-        f"R{made.round_id}-D001,professional,1,Wat vond je?,answered,Een antwoord",
+        "Deelnemer 5,professional,1,Wat vond je?,answered,Een antwoord",
     ]
     missing = run(["summary", "--meeting", "999", "--output", "x.md"], tmp_path, **env)
     assert missing.returncode == 2

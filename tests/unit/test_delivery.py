@@ -36,6 +36,8 @@ PAYLOADS = [
     {"kind": "uitkomsten", "days": 3, **MEETING},
     {"kind": "prompt", "round_id": 1, "deadline": "2026-06-01T21:59:00+00:00"},
     {"kind": "nudge", "round_id": 1, "deadline": "2026-06-01T21:59:00+00:00"},
+    {"kind": "summary", "summary_id": 1, "meeting_date": "2021-03-03"},
+    {"kind": "notice", "change": "planned", **MEETING},
 ]
 
 
