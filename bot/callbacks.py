@@ -191,6 +191,38 @@ class ReminderSetting(CallbackData):
         return self.setting in REMINDER_SETTINGS
 
 
+MEETING_FLOWS = ("new", "series", "move", "cancel")
+MEETING_STEPS = ("g", "m", "wd", "wk", "mo", "t", "skip", "save", "x")
+
+
+@register("bm")
+@dataclass(frozen=True, slots=True)
+class MeetingMenu(CallbackData):
+    """A facilitator's choice in the ``/bijeenkomst`` menu: new, series, move or cancel."""
+
+    flow: str
+
+    def valid(self) -> bool:
+        return self.flow in MEETING_FLOWS
+
+
+@register("bw")
+@dataclass(frozen=True, slots=True)
+class MeetingStep(CallbackData):
+    """A button in a meeting flow; ``nonce`` names the flow (an old flow's buttons are stale).
+
+    Actions: g(roup), m(eeting), wd (weekday), wk (week of the month), mo (months), t(ime in
+    minutes), skip (the agenda), save, x (stop).
+    """
+
+    nonce: str
+    action: str
+    value: int = 0
+
+    def valid(self) -> bool:
+        return self.action in MEETING_STEPS and re.fullmatch(r"[0-9a-f]{8}", self.nonce) is not None
+
+
 @register("um")
 @dataclass(frozen=True, slots=True)
 class SummaryMeeting(CallbackData):

@@ -24,9 +24,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
+    update,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
 from storage.crypto import EncryptedText, encrypt_on_flush, new_row_key
 
@@ -154,6 +156,8 @@ class Group(Base):
     contact: Mapped[str] = mapped_column(String(500), default="")
     reminder_offsets_hours: Mapped[list[Any]] = mapped_column(default=lambda: [168, 24])
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The last "Deelnemer N" number given out in this group; numbers are never reused.
+    member_counter: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Person(Base):
@@ -200,7 +204,10 @@ class Membership(Base):
     """A person's role in a group."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("person_id", "group_id"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "group_id"),
+        UniqueConstraint("group_id", "number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -209,9 +216,28 @@ class Membership(Base):
     # The group's chair (an experience expert) may review summaries, and nothing else.
     is_chair: Mapped[bool] = mapped_column(Boolean, default=False)
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # "Deelnemer N" to the group's facilitators: given on insert from the group's counter,
+    # stable for the membership and never given again in the group (not after erasure either).
+    number: Mapped[int] = mapped_column(Integer)
 
     person: Mapped[Person] = relationship(back_populates="memberships", lazy="raise")
     group: Mapped[Group] = relationship(lazy="raise")
+
+
+@event.listens_for(Membership, "before_insert")
+def _next_member_number(
+    _mapper: Mapper[Membership], connection: Connection, target: Membership
+) -> None:
+    """Take the group's next number in the inserting transaction (the UPDATE locks the row)."""
+    if target.number is not None:
+        return
+    # No such group: no number, and the insert fails as it should (an IntegrityError).
+    target.number = connection.execute(
+        update(Group)
+        .where(Group.id == target.group_id)
+        .values(member_counter=Group.member_counter + 1)
+        .returning(Group.member_counter)
+    ).scalar_one_or_none()
 
 
 class Invite(Base):
@@ -506,6 +532,23 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class FlowState(Base):
+    """Where a person is in a multi-step chat flow (a facilitator planning a meeting …).
+
+    One row per person, so any process can take their next step; deleted when the flow ends,
+    and with the person. Holds what they typed so far for the flow, nothing else.
+    """
+
+    __tablename__ = "flow_states"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
 class HandledUpdate(Base):

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.calendar import nth_weekday
 from bot.errors import MeetingError
 from scheduler import planner
 from scheduler.sync import sync_outbox
@@ -86,6 +87,7 @@ class RsvpCounts:
 
     meeting: MeetingView
     by_role: dict[str, dict[str, int]]
+    group_name: str | None = None  # shown when the facilitator has several groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,12 +199,7 @@ def quarterly_dates(
     year: int, weekday: int, at: time, zone: tzinfo, months: tuple[int, ...] = QUARTER_MONTHS
 ) -> list[datetime]:
     """Return the first ``weekday`` (0 = Monday) of each month, at ``at`` local time."""
-    found = []
-    for month in months:
-        day = date(year, month, 1)
-        day += timedelta(days=(weekday - day.weekday()) % 7)
-        found.append(local_instant(day, at, zone))
-    return found
+    return [local_instant(nth_weekday(year, month, weekday, 1), at, zone) for month in months]
 
 
 # -- who may do what ---------------------------------------------------------------------
@@ -210,6 +207,66 @@ def quarterly_dates(
 
 async def _person(session: AsyncSession, telegram_id: int) -> Person | None:
     return await people.person_by_telegram_id(session, telegram_id)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChoice:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingChoice:
+    meeting: MeetingView
+    group_name: str
+
+
+async def facilitated_groups(session: AsyncSession, telegram_id: int) -> list[GroupChoice]:
+    """Return the groups this Telegram user facilitates (by id); else MeetingError."""
+    person = await _person(session, telegram_id)
+    ids = sorted(
+        m.group_id for m in (person.memberships if person else []) if m.role is Role.FACILITATOR
+    )
+    if not ids:
+        raise MeetingError("not_facilitator")
+    rows = (await session.execute(select(Group).where(Group.id.in_(ids)))).scalars()
+    return sorted((GroupChoice(g.id, g.name) for g in rows), key=lambda g: g.id)
+
+
+async def upcoming_meetings(
+    session: AsyncSession, telegram_id: int, now: datetime
+) -> list[MeetingChoice]:
+    """Return the planned future meetings of every group this person facilitates."""
+    groups = {g.id: g.name for g in await facilitated_groups(session, telegram_id)}
+    rows = (
+        await session.execute(
+            select(Meeting)
+            .where(
+                Meeting.group_id.in_(groups),
+                Meeting.status == MeetingStatus.PLANNED,
+                Meeting.starts_at > now,
+            )
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    ).scalars()
+    return [MeetingChoice(_view(m), groups[m.group_id]) for m in rows]
+
+
+async def changeable_meeting(
+    session: AsyncSession, telegram_id: int, meeting_id: int, now: datetime
+) -> MeetingChoice:
+    """Return a planned future meeting this person may move or cancel; else MeetingError."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise MeetingError("not_facilitator")  # the same answer as for someone else's meeting
+    await _check_facilitator(session, telegram_id, meeting.group_id)
+    if meeting.status is not MeetingStatus.PLANNED:
+        raise MeetingError("cancelled")
+    if meeting.starts_at <= now:
+        raise MeetingError("over")
+    group = await session.get(Group, meeting.group_id)
+    assert group is not None
+    return MeetingChoice(_view(meeting), group.name)
 
 
 async def facilitated_group(session: AsyncSession, telegram_id: int) -> int:
@@ -257,8 +314,12 @@ async def plan_meeting(
     *,
     actor_telegram_id: int | None = None,
     agenda: list[str] | None = None,
+    announce: bool = False,
 ) -> MeetingView:
-    """Plan one meeting of a group; the reminders follow from the outbox sync."""
+    """Plan one meeting of a group; the reminders follow from the outbox sync.
+
+    ``announce``: tell the members at once (with a calendar file), as the chat does.
+    """
     actor = await _check_facilitator(session, actor_telegram_id, group_id)
     if await session.get(Group, group_id) is None:
         raise MeetingError("not_found", f"group {group_id}")
@@ -281,8 +342,44 @@ async def plan_meeting(
             created_at=now,
         )
     )
+    if announce:
+        await _notify(session, meeting, "planned", now, zone)
     await sync_outbox(session, now, zone, [group_id])
     return _view(meeting)
+
+
+async def plan_days(
+    session: AsyncSession,
+    group_id: int,
+    days: list[date],
+    at: time,
+    location: str,
+    now: datetime,
+    zone: tzinfo,
+    *,
+    actor_telegram_id: int | None = None,
+    announce: bool = False,
+) -> list[MeetingView]:
+    """Plan a series on the given local days at ``at`` (the future ones; else "past")."""
+    await _check_facilitator(session, actor_telegram_id, group_id)
+    starts = [local_instant(day, at, zone) for day in days]
+    planned = [
+        await plan_meeting(
+            session,
+            group_id,
+            starts_at,
+            location,
+            now,
+            zone,
+            actor_telegram_id=actor_telegram_id,
+            announce=announce,
+        )
+        for starts_at in starts
+        if starts_at > now
+    ]
+    if not planned:
+        raise MeetingError("past")
+    return planned
 
 
 async def plan_series(
@@ -507,41 +604,47 @@ async def skip_meeting(
     return _view(meeting)
 
 
-async def rsvp_counts(session: AsyncSession, telegram_id: int, now: datetime) -> RsvpCounts | None:
-    """Return the RSVP counts per role for the facilitator's next meeting (None: none planned)."""
-    group_id = await facilitated_group(session, telegram_id)
-    meeting = (
-        await session.execute(
-            select(Meeting)
-            .where(
-                Meeting.group_id == group_id,
-                Meeting.status == MeetingStatus.PLANNED,
-                Meeting.starts_at > now,
+UPCOMING_SHOWN = 4  # /aanmeldingen: the soonest planned meetings of the facilitator's groups
+
+
+async def rsvp_counts(session: AsyncSession, telegram_id: int, now: datetime) -> list[RsvpCounts]:
+    """Return RSVP counts per role for the facilitator's upcoming meetings, soonest first.
+
+    Every group they facilitate counts; a member who did not answer counts as "none". The
+    group's name is given when the meetings shown belong to more than one group.
+    """
+    upcoming = (await upcoming_meetings(session, telegram_id, now))[:UPCOMING_SHOWN]
+    several_groups = len({choice.meeting.group_id for choice in upcoming}) > 1
+    found = []
+    for choice in upcoming:
+        meeting = choice.meeting
+        responses = {
+            row.person_id: row.response
+            for row in await session.execute(
+                select(Rsvp.person_id, Rsvp.response).where(Rsvp.meeting_id == meeting.id)
             )
-            .order_by(Meeting.starts_at)
-            .limit(1)
+        }
+        tally: dict[str, Counter[str]] = {}
+        for membership in (
+            await session.execute(select(Membership).where(Membership.group_id == meeting.group_id))
+        ).scalars():
+            tally.setdefault(membership.role.value, Counter())[
+                responses.get(membership.person_id, "none")
+            ] += 1
+        by_role = {
+            role.value: {
+                r: tally.get(role.value, Counter())[r] for r in ("yes", "no", "maybe", "none")
+            }
+            for role in Role
+        }
+        found.append(
+            RsvpCounts(
+                meeting=meeting,
+                by_role=by_role,
+                group_name=choice.group_name if several_groups else None,
+            )
         )
-    ).scalar_one_or_none()
-    if meeting is None:
-        return None
-    responses = {
-        row.person_id: row.response
-        for row in await session.execute(
-            select(Rsvp.person_id, Rsvp.response).where(Rsvp.meeting_id == meeting.id)
-        )
-    }
-    tally: dict[str, Counter[str]] = {}
-    for membership in (
-        await session.execute(select(Membership).where(Membership.group_id == group_id))
-    ).scalars():
-        tally.setdefault(membership.role.value, Counter())[
-            responses.get(membership.person_id, "none")
-        ] += 1
-    by_role = {
-        role.value: {r: tally.get(role.value, Counter())[r] for r in ("yes", "no", "maybe", "none")}
-        for role in Role
-    }
-    return RsvpCounts(meeting=_view(meeting), by_role=by_role)
+    return found
 
 
 async def reminder_settings(session: AsyncSession, telegram_id: int) -> ReminderSettings | None:

@@ -55,3 +55,34 @@ def meeting_ics(meeting: CalendarMeeting, zone: ZoneInfo, stamp: datetime) -> by
         first_date=date(year - 1, 1, 1), last_date=date(year + 1, 12, 31)
     )
     return bytes(calendar.to_ical())
+
+
+# -- series: "the first Wednesday of March, June, September and December" -----------------
+
+LAST_WEEK = 5  # "the last <weekday> of the month"
+QUARTER_PATTERNS = {1: (1, 4, 7, 10), 2: (2, 5, 8, 11), 3: (3, 6, 9, 12)}
+
+
+def nth_weekday(year: int, month: int, weekday: int, week: int) -> date:
+    """Return the ``week``-th (1-4, or LAST_WEEK) ``weekday`` (0 = Monday) of a month."""
+    if not 0 <= weekday <= 6 or not 1 <= week <= LAST_WEEK:
+        raise ValueError(f"weekday {weekday}, week {week}")
+    if week == LAST_WEEK:
+        following = date(year + month // 12, month % 12 + 1, 1)
+        last = following - timedelta(days=1)
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    first += timedelta(days=(weekday - first.weekday()) % 7)
+    return first + timedelta(weeks=week - 1)
+
+
+def series_days(today: date, weekday: int, week: int, months: tuple[int, ...]) -> list[date]:
+    """Return the next such day of each month after ``today`` (within a year), soonest first."""
+    found = []
+    for month in sorted(set(months)):
+        for year in (today.year, today.year + 1):
+            day = nth_weekday(year, month, weekday, week)
+            if day > today:
+                found.append(day)
+                break
+    return sorted(found)

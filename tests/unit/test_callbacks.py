@@ -52,6 +52,9 @@ EXAMPLES: list[Callback] = [
     callbacks.EraseChoice(True),
     callbacks.EraseChoice(False),
     callbacks.PrivacyCancel(),
+    *[callbacks.MeetingMenu(flow) for flow in callbacks.MEETING_FLOWS],
+    *[callbacks.MeetingStep("0a1b2c3d", action, 1234) for action in callbacks.MEETING_STEPS],
+    callbacks.MeetingStep("ffffffff", "save"),
 ]
 
 
@@ -89,6 +92,8 @@ def test_the_largest_values_still_fit_64_bytes(cls) -> None:
         values["invite_code"] = new_invite_code()
     if cls is callbacks.AnswerPress:
         values |= {"action": "o", "index": 99}
+    if cls is callbacks.MeetingStep:
+        values |= {"nonce": "f" * 8, "action": "save"}
     assert len(encode(cls(**values)).encode()) <= MAX_BYTES
 
 
