@@ -215,6 +215,16 @@ class DriverClient:
     async def _post_plain(self, path: str, body: JSON) -> Any:
         return (await self._request("POST", path, json=body)).json()
 
+    async def clock(self) -> JSON:
+        """The server's time (``now``, ISO 8601) and whether it may be moved."""
+        result: JSON = await self._get("/clock")
+        return result
+
+    async def move_clock(self, **delta: float) -> JSON:
+        """Move a playground's or test's server clock forward (``days=``, ``hours=``…)."""
+        result: JSON = await self._post("/clock", dict(delta))
+        return result
+
     async def clear_faults(self) -> None:
         """Forget every injected fault."""
         await self._request("DELETE", "/faults")

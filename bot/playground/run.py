@@ -9,7 +9,7 @@ import logging
 import click
 
 from bot.app import build_application, run_polling_until_stopped
-from bot.clock import system_clock
+from bot.clock import Clock, ShiftedClock
 from bot.keys import invite_key
 from bot.playground.botapi import BotApiServer
 from bot.playground.demo import PERSONAS, ensure_demo
@@ -23,9 +23,11 @@ PLAYGROUND_TOKEN = "1000001:samenkracht-playground-local-token"  # noqa: S105 (l
 PLAYGROUND_BOT_USERNAME = "samenkracht_playground_bot"
 
 
-async def start_server(settings: Settings, first_update_id: int = 1) -> BotApiServer:
+async def start_server(
+    settings: Settings, first_update_id: int = 1, clock: Clock | None = None
+) -> BotApiServer:
     """Start the local Bot API server on the configured port (any free one if it is taken)."""
-    server = BotApiServer()
+    server = BotApiServer(clock=clock)
     server.add_bot(
         PLAYGROUND_TOKEN,
         username=PLAYGROUND_BOT_USERNAME,
@@ -42,16 +44,31 @@ async def start_server(settings: Settings, first_update_id: int = 1) -> BotApiSe
     return server
 
 
+def open_member_chats(server: BotApiServer) -> None:
+    """Open the chats of the demo members who already answered (as they did, in Telegram).
+
+    The local server starts empty each time; without their chats the bot could not send
+    them anything (Telegram lets a bot write only to people who talked to it).
+    """
+    world = server.world
+    bot = world.tokens[PLAYGROUND_TOKEN]
+    for persona in PERSONAS:
+        if persona.member:
+            world.private_chat(bot, world.user(persona.user_id))
+
+
 async def run_playground(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Serve the playground until interrupted; the schema must be up to date already."""
     key = invite_key(settings)
     db = Database(settings.database_url)
     async with db.read() as session:
         last = await updates.last_update_id(session, int(PLAYGROUND_TOKEN.split(":")[0]))
-    server = await start_server(settings, first_update_id=last + 1)
+    # One movable clock for the bot and its server: the page's "tijd vooruit" moves both.
+    clock = ShiftedClock()
+    server = await start_server(settings, first_update_id=last + 1, clock=clock)
     try:
         async with db.write() as session:
-            codes = await ensure_demo(session, key, system_clock(), settings.zone)
+            codes = await ensure_demo(session, key, clock(), settings.zone)
         for persona in PERSONAS:
             server.add_persona(
                 user_id=persona.user_id,
@@ -59,8 +76,9 @@ async def run_playground(settings: Settings, stop: asyncio.Event | None = None) 
                 label=persona.label,
                 start_payload=codes[persona.user_id],
             )
+        open_member_chats(server)
         local = settings.model_copy(update={"telegram_api_base_url": server.url})
-        application = build_application(local, db, key, token=PLAYGROUND_TOKEN)
+        application = build_application(local, db, key, token=PLAYGROUND_TOKEN, clock=clock)
 
         async def announce() -> None:
             click.echo(f"Samenkracht playground: open {server.url}/ in your browser (Ctrl+C stops)")

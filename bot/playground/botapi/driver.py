@@ -126,6 +126,8 @@ class DriverApi:
             web.get("/driver/calls", self.calls),
             web.get("/driver/updates", self.updates),
             web.post("/driver/reset", self.reset),
+            web.get("/driver/clock", self.clock),
+            web.post("/driver/clock", self.move_clock),
         ]
 
     @web.middleware
@@ -534,6 +536,38 @@ class DriverApi:
     async def updates(self, request: web.Request) -> web.Response:
         """List the bot's unconfirmed updates."""
         return web.json_response(self.bot(request).updates)
+
+    async def clock(self, request: web.Request) -> web.Response:
+        """The server's time, and whether the driver may move it."""
+        return web.json_response(self._clock_json())
+
+    async def move_clock(self, request: web.Request) -> web.Response:
+        """Move the server's clock forward: ``{"days": 7}``, ``{"hours": 1}``, ``{"minutes": 5}``.
+
+        Only a server built with a movable clock (the playground's, a test's) allows it.
+        """
+        advance = getattr(self.world.clock, "advance", None)
+        if advance is None:
+            raise DriverError("this server's clock follows real time and cannot be moved", 409)
+        body = await self.body(request)
+        delta: dict[str, float] = {}
+        for unit in ("days", "hours", "minutes"):
+            value = body.get(unit)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise DriverError(f"{unit} must be a number", 400)
+            delta[unit] = float(value)
+        if not delta or sum(delta.values()) <= 0 or any(v < 0 or v > 400 for v in delta.values()):
+            raise DriverError("give days, hours or minutes to move forward (0 < n ≤ 400)", 400)
+        advance(**delta)
+        return web.json_response(self._clock_json())
+
+    def _clock_json(self) -> JSON:
+        return {
+            "now": self.world.now().isoformat(),
+            "movable": hasattr(self.world.clock, "advance"),
+        }
 
     async def reset(self, request: web.Request) -> web.Response:
         """Forget all chats, users, files, updates, faults and calls (bots stay)."""

@@ -1119,6 +1119,45 @@
     });
   }
 
+  // ------------------------------------------------------------------ clock
+
+  const clockFormat = new Intl.DateTimeFormat("nl-NL", {
+    timeZone: "Europe/Amsterdam",
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+
+  function showClock(clock) {
+    const section = $("clock");
+    if (!section || !clock || !clock.movable) return;
+    section.hidden = false;
+    $("clock-now").textContent = `Nu: ${clockFormat.format(new Date(clock.now))}`;
+  }
+
+  async function moveClock(button) {
+    const [unit, amount] = (button.dataset.advance || "").split(":");
+    button.disabled = true;
+    try {
+      showClock(await api("/driver/clock", { json: { [unit]: Number(amount) } }));
+      toast(`De klok staat ${button.textContent} verder.`);
+    } catch (error) {
+      toast(`De klok kon niet verder: ${error.message}`, "error");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function wireClock() {
+    for (const button of document.querySelectorAll(".clock__button")) {
+      button.addEventListener("click", () => moveClock(button));
+    }
+    api("/driver/clock").then(showClock, () => {});
+  }
+
   // ------------------------------------------------------------------ start
 
   async function boot() {
@@ -1139,6 +1178,7 @@
     }
     document.title = `${botName()} · Samenkracht-speeltuin`;
     renderPersonas();
+    wireClock();
   }
 
   boot();
