@@ -25,6 +25,7 @@ from bot.handlers import rounds as round_handlers
 from bot.handlers import summaries as summary_handlers
 from bot.handlers.common import Context, DuplicateUpdate
 from bot.inbox import REPLAYED_KEY, InboxApplication, InboxRequest, replay_unhandled
+from bot.outage import is_unreachable, outage, polling_error
 from bot.ratelimit import RetryingRateLimiter
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
@@ -53,7 +54,7 @@ def build_application(
         protect_content=True,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
-    rate_limiter = RetryingRateLimiter()
+    rate_limiter = RetryingRateLimiter(overall_max_rate=settings.send_rate_limit)
     rate_limiter.recorder = ChatRecorder(db, clock)
     services = Services(
         settings=settings,
@@ -81,11 +82,16 @@ def build_application(
     assert isinstance(application, InboxApplication)
     application.inbox_db, application.inbox_clock = db, clock
     application.bot_data[SERVICES_KEY] = services
-    outbox_worker.install(application, services, token, interval=outbox_interval)
-    application.add_handlers(safety.first_handlers(), group=-2)
-    application.add_handlers(
-        [*general.first_handlers(), *summary_handlers.first_handlers()], group=-1
+    outbox_worker.install(
+        application, services, token, interval=outbox_interval, max_rate=settings.outbox_max_rate
     )
+    # Each group runs at most one handler per update, so each flow that catches typed text
+    # gets a group of its own before the answering handlers (group 0).
+    application.add_handlers(safety.first_handlers(), group=-3)
+    application.add_handlers(
+        [*general.first_handlers(), *summary_handlers.first_handlers()], group=-2
+    )
+    application.add_handlers(meeting_handlers.first_handlers(), group=-1)
     application.add_handlers(
         [
             *onboarding.handlers(),
@@ -103,23 +109,27 @@ def build_application(
     return application
 
 
+# The command menu Telegram shows members, in this order (each has a ``command.<name>`` text).
+MENU_COMMANDS = (
+    "verder",
+    "snelweg",
+    "wis",
+    "discreet",
+    "pauze",
+    "terug",
+    "mijnantwoorden",
+    "herinneringen",
+    "schuilnaam",
+    "help",
+    "taal",
+)
+
+
 async def _post_init(application: AppType) -> None:
     """Publish the command menu, Dutch by default and English for English apps."""
     for language in texts.LANGUAGES:
         commands = [
-            BotCommand(name, texts.t(language, f"command.{name}"))
-            for name in (
-                "verder",
-                "snelweg",
-                "wis",
-                "discreet",
-                "pauze",
-                "terug",
-                "mijnantwoorden",
-                "herinneringen",
-                "help",
-                "taal",
-            )
+            BotCommand(name, texts.t(language, f"command.{name}")) for name in MENU_COMMANDS
         ]
         await application.bot.set_my_commands(
             commands, language_code=None if language == texts.DEFAULT_LANGUAGE else language
@@ -134,13 +144,24 @@ async def _on_error(update: object, context: Context) -> None:
             await answering.show_where_they_are(update, context)
         return
     update_id = update.update_id if isinstance(update, Update) else None
-    logger.error("Error while handling update %s", update_id, exc_info=context.error)
+    if context.error is not None and is_unreachable(context.error):
+        outage.trouble(f"handling update {update_id}", context.error)
+    else:
+        logger.error("Error while handling update %s", update_id, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         language = texts.language_for(
             update.effective_user.language_code if update.effective_user else None
         )
         with contextlib.suppress(Exception):
             await update.effective_chat.send_message(texts.t(language, "error.generic"))
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    """Let SIGINT and SIGTERM set ``stop`` (where the loop allows signal handlers)."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
 
 
 async def run_polling_until_stopped(
@@ -151,10 +172,7 @@ async def run_polling_until_stopped(
 ) -> None:
     """Run the bot with long polling until SIGINT/SIGTERM (or ``stop`` is set)."""
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
+    install_stop_signals(stop)
     async with application:
         if application.post_init is not None:  # only run_polling() would call it otherwise
             await application.post_init(application)
@@ -163,12 +181,16 @@ async def run_polling_until_stopped(
         await replay_unhandled(application, found.db, found.clock)
         assert application.updater is not None
         await application.updater.start_polling(
-            poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+            poll_interval=0.0,
+            timeout=10,
+            allowed_updates=Update.ALL_TYPES,
+            error_callback=polling_error,
         )
         logger.info("Bot @%s is polling %s", application.bot.username, "the Bot API")
         if on_started is not None:
             await on_started()
         await stop.wait()
         logger.info("Stopping")
+        outbox_worker.stop_claiming(application)
         await application.updater.stop()
         await application.stop()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import time as clock_time
 from datetime import timedelta
 
@@ -134,6 +136,7 @@ async def drain(
     max_rate: float,
     timeout: float,  # noqa: ASYNC109
     backoff: float = 10.0,
+    lease: float = 120.0,
 ) -> tuple[DrainReport, dict[str, int]]:
     """Plan and send what is due with this process's own worker (several may run at once)."""
     if settings.telegram_bot_token is None:
@@ -146,18 +149,22 @@ async def drain(
         max_rate=max_rate,
     )
     total = DrainReport()
+    worker = OutboxWorker(
+        db,
+        TelegramSender(bot, settings.zone, system_clock),
+        system_clock,
+        backoff=timedelta(seconds=backoff),
+        lease=timedelta(seconds=lease),
+    )
+    # SIGTERM: finish the chunk in hand, hand back the rest of the claim, exit.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, worker.stop)
     try:
         async with bot:
-            worker = OutboxWorker(
-                db,
-                TelegramSender(bot, settings.zone, system_clock),
-                system_clock,
-                backoff=timedelta(seconds=backoff),
-            )
             async with db.write() as session:
                 await sync_outbox(session, system_clock(), settings.zone)
             deadline = clock_time.monotonic() + timeout
-            while True:
+            while not worker.stopping:
                 report = await worker.drain()
                 for name in ("claimed", "sent", "retried", "failed", "unreachable", "ambiguous"):
                     setattr(total, name, getattr(total, name) + getattr(report, name))

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
 from bot.chatlog import ChatRecorder, sent_messages
@@ -59,6 +59,13 @@ class RetryingRateLimiter(AIORateLimiter):
                     for chat_id, message_id in sent_messages(endpoint, result):
                         self.recorder.bot_sent(chat_id, message_id)
                 return result
+            except BadRequest as error:
+                if _late_callback_answer(endpoint, error):
+                    # A replayed or slow button press: Telegram stopped the spinner itself,
+                    # and what the press does still happens.
+                    logger.info("Answered a button press too late; carrying on")
+                    return True
+                raise
             except (NetworkError, TimedOut) as error:
                 # BadRequest, Forbidden, Conflict… subclass NetworkError but are final answers.
                 transient = type(error) in (NetworkError, TimedOut)
@@ -74,3 +81,8 @@ class RetryingRateLimiter(AIORateLimiter):
                 )
                 await asyncio.sleep(delay)
                 attempt += 1
+
+
+def _late_callback_answer(endpoint: str, error: BadRequest) -> bool:
+    """Tell whether an answerCallbackQuery failed only because the press is too old."""
+    return endpoint.lower() == "answercallbackquery" and "query is too old" in error.message.lower()

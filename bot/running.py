@@ -12,18 +12,26 @@ from bot.app import build_application, run_polling_until_stopped
 from bot.clock import system_clock
 from bot.domain.invites import invite_link, parse_lifetime
 from bot.errors import ConfigurationError, DomainError
+from bot.health import Health, check_health
 from bot.keys import check_encryption, encryption_keyring, invite_key
 from bot.settings import Settings
 from storage import crypto
-from storage.engine import Database
+from storage.engine import Database, is_sqlite
 from storage.migrate import upgrade
 from storage.models import Role
 
 logger = logging.getLogger(__name__)
 
 
-def run_bot(settings: Settings) -> None:
-    """Check the keys, migrate, then run on Telegram (with a token) or the playground (without)."""
+def run_bot(settings: Settings, *, webhook: bool = False) -> int:
+    """Check the keys, migrate, then run on Telegram (with a token) or the playground (without).
+
+    ``webhook`` (or a WEBHOOK_URL setting): receive updates at that URL instead of polling,
+    with ``settings.webhook_workers`` processes. Returns the exit code.
+    """
+    webhook = webhook or settings.webhook_url is not None
+    if webhook:
+        _check_webhook_settings(settings)
     # A missing key is one clear line now, not an error at the first answer; the migration
     # and the check below use the same keys.
     crypto.use_keyring(encryption_keyring(settings))
@@ -33,8 +41,53 @@ def run_bot(settings: Settings) -> None:
         from bot.playground.run import run_playground
 
         asyncio.run(run_playground(settings))
-        return
-    asyncio.run(_run_on_telegram(settings))
+        return 0
+    if not webhook:
+        asyncio.run(_run_on_telegram(settings))
+        return 0
+    assert settings.webhook_url is not None
+    if settings.webhook_workers > 1:
+        from bot.supervisor import Supervisor, worker_command
+
+        if is_sqlite(settings.database_url):
+            logger.warning("Several workers on one SQLite file: writes queue; use PostgreSQL")
+        command = worker_command(settings.webhook_url, settings.webhook_listen)
+        # Telegram's sending limit is per bot: each worker gets its share.
+        share = settings.outbox_max_rate / settings.webhook_workers
+        return Supervisor(
+            command, settings.webhook_workers, {"OUTBOX_MAX_RATE": f"{share:.3f}"}
+        ).run()
+    asyncio.run(_run_webhook(settings))
+    return 0
+
+
+def _check_webhook_settings(settings: Settings) -> None:
+    if settings.telegram_bot_token is None:
+        raise ConfigurationError(
+            "Webhook mode needs TELEGRAM_BOT_TOKEN (without a token the playground runs)"
+        )
+    if settings.webhook_url is None:
+        raise ConfigurationError("Webhook mode needs the public URL: --url or WEBHOOK_URL")
+
+
+async def _run_webhook(settings: Settings) -> None:
+    from bot.settings import parse_listen
+    from bot.webhook import run_webhook_until_stopped
+
+    assert settings.telegram_bot_token is not None and settings.webhook_url is not None
+    db = Database(settings.database_url)
+    try:
+        application = build_application(
+            settings, db, invite_key(settings), token=settings.telegram_bot_token.get_secret_value()
+        )
+        await run_webhook_until_stopped(
+            application,
+            settings,
+            url=settings.webhook_url,
+            listen=parse_listen(settings.webhook_listen),
+        )
+    finally:
+        await db.dispose()
 
 
 async def _check_keys(settings: Settings) -> None:
@@ -53,6 +106,15 @@ async def _run_on_telegram(settings: Settings) -> None:
             settings, db, invite_key(settings), token=settings.telegram_bot_token.get_secret_value()
         )
         await run_polling_until_stopped(application)
+    finally:
+        await db.dispose()
+
+
+async def installation_health(settings: Settings) -> Health:
+    """The health report ``samenkracht status`` prints (no migration: it only looks)."""
+    db = Database(settings.database_url)
+    try:
+        return await check_health(db, system_clock)
     finally:
         await db.dispose()
 

@@ -6,6 +6,10 @@ value itself, since some settings are secrets.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.domain.consent import PROMISED_RETENTION_MONTHS
 from bot.errors import ConfigurationError
 from storage.crypto import Keyring
 from storage.errors import KeyringError
@@ -22,6 +27,15 @@ from storage.errors import KeyringError
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///samenkracht.sqlite3"
 TELEGRAM_API = "https://api.telegram.org"
 _SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """Split ``HOST:PORT`` (IPv6 in brackets) into host and port; ValueError when malformed."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be HOST:PORT, e.g. 0.0.0.0:8443")
+    return host.strip("[]"), int(port)
 
 
 class Settings(BaseSettings):
@@ -36,6 +50,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Europe/Amsterdam"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The level of chatty libraries (httpx, httpcore, SQLAlchemy, aiosqlite, apscheduler, …);
+    # whatever it is, bot.redaction keeps secrets and what members write out of the logs.
+    samenkracht_library_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     samenkracht_secret_key: SecretStr | None = Field(
         default=None, description="Key for hashing invite codes; the playground makes one."
     )
@@ -51,6 +68,30 @@ class Settings(BaseSettings):
     samenkracht_templates_dir: Path | None = None
     # Counts and quote roles are shown only where at least this many of a role answered.
     samenkracht_min_group: int = Field(default=3, ge=2)
+    # Answers and quotes are deleted this many months after the round's summary is published;
+    # at most what the consent text promises (bot.domain.consent.PROMISED_RETENTION_MONTHS).
+    samenkracht_retention_months: int = PROMISED_RETENTION_MONTHS
+    # Webhook mode (several processes behind one URL); ``samenkracht run --webhook`` options
+    # override these.
+    webhook_url: str | None = Field(
+        default=None, description="The public HTTPS URL Telegram posts updates to."
+    )
+    webhook_listen: str = "127.0.0.1:8443"
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret_token Telegram sends along; none: derived from the bot token.",
+    )
+    webhook_workers: int = Field(default=1, ge=1, le=64)
+    # An update stored but still unhandled after this long was left by a stopped process;
+    # any process replays it (they look every half of this).
+    webhook_replay_after_seconds: float = Field(default=30.0, gt=0)
+    # Scheduled messages per second this process sends at most. Telegram allows about 30 per
+    # second per bot in all, so several processes share it (``--workers`` divides it itself).
+    outbox_max_rate: float = Field(default=25.0, gt=0, le=30)
+    # All messages per second this process sends (replies too): Telegram's limit is about 30
+    # per bot. 0 switches the limiter off — only against a local Bot API server, e.g. to
+    # measure the bot's own cost in the benchmarks (a 429 is still waited out).
+    send_rate_limit: float = Field(default=30.0, ge=0, le=30)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -73,6 +114,42 @@ class Settings(BaseSettings):
             Keyring.parse(text)
         except KeyringError as error:
             raise ValueError(f"{error} (expected id:base64key,…, newest last)") from None
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not WEBHOOK_SECRET_SHAPE.fullmatch(text):
+            raise ValueError("must be 1-256 characters A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_shape(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (http:// only for a local Bot API)")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen_shape(cls, value: str) -> str:
+        parse_listen(value)
+        return value
+
+    @field_validator("samenkracht_retention_months")
+    @classmethod
+    def _retention_within_consent(cls, value: int) -> int:
+        if not 1 <= value <= PROMISED_RETENTION_MONTHS:
+            raise ValueError(
+                f"must be 1 to {PROMISED_RETENTION_MONTHS}: the consent text promises at most "
+                f"{PROMISED_RETENTION_MONTHS} months (a longer period needs a new consent text)"
+            )
         return value
 
     @field_validator("telegram_api_base_url")
@@ -102,7 +179,7 @@ class Settings(BaseSettings):
             raise ValueError("is not a known time zone (e.g. Europe/Amsterdam)") from None
         return value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "samenkracht_library_log_level", mode="before")
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
@@ -115,6 +192,21 @@ class Settings(BaseSettings):
     def bot_api_base_url(self) -> str:
         """The ``base_url`` python-telegram-bot appends the token and method to."""
         return f"{self.telegram_api_base_url}/bot"
+
+    @property
+    def webhook_secret_token(self) -> str | None:
+        """The webhook's ``secret_token``: WEBHOOK_SECRET, else one derived from the bot token.
+
+        Derived, every process of one bot computes the same value without another secret to
+        distribute; it reveals nothing about the token. None without a token.
+        """
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        if self.telegram_bot_token is None:
+            return None
+        token = self.telegram_bot_token.get_secret_value().encode()
+        digest = hmac.new(token, b"samenkracht webhook secret", hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     @property
     def bot_api_file_url(self) -> str:

@@ -118,18 +118,23 @@ class OutboxWorker:
         self.backoff_cap = backoff_cap
         self.sleep = sleep
         self._lock = asyncio.Lock()
+        self.stopping = False
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Return the wait before attempt ``attempts + 1``: doubling, capped."""
         delay: timedelta = self.backoff * 2 ** max(attempts - 1, 0)
         return min(delay, self.backoff_cap)
 
+    def stop(self) -> None:
+        """Claim nothing more: a drain in progress finishes the chunk in hand and returns."""
+        self.stopping = True
+
     async def drain(self, *, max_batches: int | None = None) -> DrainReport:
         """Send everything due now, batch by batch; return what happened."""
         report = DrainReport()
         async with self._lock:  # one drain at a time per worker; a second one waits
             batches = 0
-            while max_batches is None or batches < max_batches:
+            while (max_batches is None or batches < max_batches) and not self.stopping:
                 batches += 1
                 async with self.db.write() as session:
                     now = self.clock()
@@ -150,6 +155,10 @@ class OutboxWorker:
 
     async def _send_batch(self, claimed: list[ClaimedMessage], report: DrainReport) -> None:
         for start in range(0, len(claimed), self.chunk):
+            if self.stopping:  # hand the rest back at once for another process
+                async with self.db.write() as session:
+                    await outbox.release(session, [m.id for m in claimed[start:]], self.name)
+                return
             chunk = claimed[start : start + self.chunk]
             async with self.db.write() as session:
                 started = await outbox.start_sending(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -186,12 +187,12 @@ class Member:
         self.last_id = max(self.last_id, message["message_id"])
         return message
 
-    async def join(self, code: str) -> dict[str, Any]:
+    async def join(self, code: str, timeout: float = 10.0) -> dict[str, Any]:
         """Use an invite, consent, say "Ja, start"; return the first question."""
         await self.say(f"/start {code}")
-        await self.press(await self.reply("Voordat je begint"), "Ja, ik doe mee")
-        await self.press(await self.reply("Is dit een goed moment?"), "Ja, start")
-        return await self.reply("Vraag 1 van")
+        await self.press(await self.reply("Voordat je begint", timeout), "Ja, ik doe mee")
+        await self.press(await self.reply("Is dit een goed moment?", timeout), "Ja, start")
+        return await self.reply("Vraag 1 van", timeout)
 
     async def bot_messages(self) -> list[dict[str, Any]]:
         return [m for m in await self.driver.messages(self.user_id) if m["from_bot"]]
@@ -259,3 +260,41 @@ async def make_group_with_shipped_round(
         question_set = await rounds_repo.question_set_by_key(session, key)
         assert question_set is not None
         return Scenario(group.id, round_.id, [q.id for q in question_set.questions])
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def bot_process_env(token: str, api_url: str, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a real-mode ``samenkracht`` process the test starts.
+
+    This process's environment without its own Telegram or database settings, then the bot's
+    token, the local Bot API server, the database and the test's invite key (so invites the
+    test makes are valid there), then ``extra``.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    return env | {
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": api_url,
+        "DATABASE_URL": database_url,
+        "SAMENKRACHT_SECRET_KEY": INVITE_KEY.decode(),
+        **extra,
+    }
+
+
+async def migrated_round_with_invite(url: str) -> tuple[Scenario, str]:
+    """Migrate a fresh database, open a three-question round now, return it and an invite."""
+    from storage.migrate import upgrade
+
+    await asyncio.to_thread(upgrade, url)
+    clock = FakeClock(datetime.now(UTC))  # the processes run on the system clock
+    db = Database(url)
+    try:
+        scenario = await make_group_with_round(db, clock)
+        return scenario, await make_invite(db, clock, scenario.group_id)
+    finally:
+        await db.dispose()

@@ -120,3 +120,66 @@ def test_db_upgrade_is_idempotent(tmp_path: Path):
         result = run(["db", "upgrade"], tmp_path)
         assert result.returncode == 0, result.stderr
         assert "up to date" in result.stdout
+
+
+def test_status_reports_a_current_database(tmp_path: Path):
+    assert run(["db", "upgrade"], tmp_path).returncode == 0
+    assert run(["group", "create", "Regio"], tmp_path).returncode == 0
+    result = run(["status"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["database"] == "ok"
+    assert lines["schema"] == "current"
+    assert lines["members"] == "0"
+    assert lines["outbox due now"] == "0"
+    assert lines["oldest unsent reminder due"] == "-"
+
+
+def test_status_of_an_old_schema_says_so_and_fails(tmp_path: Path):
+    from storage.migrate import upgrade
+
+    upgrade(f"sqlite+aiosqlite:///{tmp_path / 'samenkracht.sqlite3'}", "0003")
+    result = run(["status", "--json"], tmp_path)
+    assert result.returncode == 1
+    assert '"schema": "behind (at 0003' in result.stdout
+
+
+def test_status_of_an_unreachable_database_is_one_clear_report(tmp_path: Path):
+    result = run(
+        ["status"],
+        tmp_path,
+        DATABASE_URL="postgresql+asyncpg://nobody:secret-pw@127.0.0.1:1/none",
+    )
+    assert result.returncode == 1
+    assert "database: unreachable" in result.stdout
+    assert "secret-pw" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--webhook"], "TELEGRAM_BOT_TOKEN"),
+        (["run", "--webhook", "--url", "https://x.example/t"], "TELEGRAM_BOT_TOKEN"),
+        (["run", "--listen", "nonsense"], "WEBHOOK_LISTEN"),
+        (["run", "--workers", "0"], "WEBHOOK_WORKERS"),
+    ],
+)
+def test_webhook_options_are_checked_with_one_clear_line(tmp_path: Path, args, message):
+    result = run(args, tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_webhook_without_a_url_names_the_missing_setting(tmp_path: Path):
+    result = run(["run", "--webhook"], tmp_path, TELEGRAM_BOT_TOKEN="123:abc")
+    assert result.returncode == 2
+    assert "--url or WEBHOOK_URL" in result.stderr
+
+
+def test_a_malformed_webhook_secret_is_named_not_shown(tmp_path: Path):
+    result = run(["status"], tmp_path, WEBHOOK_SECRET="not allowed: spaces&signs")
+    assert result.returncode == 2
+    assert "WEBHOOK_SECRET" in result.stderr
+    assert "spaces&signs" not in result.stderr

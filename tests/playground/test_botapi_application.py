@@ -116,3 +116,46 @@ async def test_failed_webhook_keeps_updates_pending(tg, driver_client):
     assert await tg.delete_webhook()
     (update,) = await tg.get_updates()
     assert update.message.text == "hallo"
+
+
+async def test_webhook_uses_several_connections_but_one_chat_at_a_time(tg, driver_client):
+    in_flight: dict[int, int] = {}
+    most_at_once = {"all": 0}
+    arrived: list[tuple[int, str]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        update = await request.json()
+        chat = update["message"]["chat"]["id"]
+        in_flight[chat] = in_flight.get(chat, 0) + 1
+        assert in_flight[chat] == 1, "two updates of one chat were in flight at once"
+        most_at_once["all"] = max(most_at_once["all"], sum(in_flight.values()))
+        await asyncio.sleep(0.1)
+        arrived.append((chat, update["message"]["text"]))
+        in_flight[chat] -= 1
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    users = [USER_ID + i for i in range(6)]
+    try:
+        assert await tg.set_webhook(f"http://127.0.0.1:{port}/hook", max_connections=4)
+        for number in range(3):
+            for user in users:
+                await driver_client.send_text(user, f"bericht {number}")
+        for _ in range(300):
+            if len(arrived) == 18:
+                break
+            await asyncio.sleep(0.02)
+        assert len(arrived) == 18
+        for user in users:
+            texts = [text for chat, text in arrived if chat == user]
+            assert texts == ["bericht 0", "bericht 1", "bericht 2"]
+        assert 1 < most_at_once["all"] <= 4
+    finally:
+        await tg.delete_webhook()
+        await runner.cleanup()

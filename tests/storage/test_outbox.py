@@ -177,3 +177,31 @@ async def test_a_row_failing_too_often_gives_up(db, clock):
         row = (await session.execute(select(OutboxMessage))).scalar_one()
         assert row.attempts == 3
         assert row.status is OutboxStatus.FAILED
+
+
+async def test_a_stopping_worker_finishes_its_chunk_and_hands_the_rest_back(db, clock):
+    await add_rows(db, clock, 10)
+
+    class StopsMidway(ScriptedSender):
+        async def send(self, message) -> None:
+            await super().send(message)
+            if len(self.delivered) == 2:
+                worker.stop()  # SIGTERM arrives while the first chunk is on its way
+
+    sender = StopsMidway({})
+    worker = OutboxWorker(db, sender, clock, chunk=4, batch=10)
+    report = await worker.drain()
+    assert report.sent == 4  # the chunk in hand went out
+    found = await statuses(db)
+    assert sorted(found.values()) == ["pending"] * 6 + ["sent"] * 4
+    async with db.read() as session:
+        claimed = await session.execute(
+            select(OutboxMessage).where(
+                OutboxMessage.claimed_by.is_not(None), OutboxMessage.status != OutboxStatus.SENT
+            )
+        )
+        assert claimed.scalars().all() == []  # nothing left claimed: another process may send
+    assert (await worker.drain()).claimed == 0  # and this one claims nothing more
+
+    other = OutboxWorker(db, sender, clock)
+    assert (await other.drain()).sent == 6

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
+from bot.app import MENU_COMMANDS
 from bot.domain.forms import Kind
 from bot.playground.botapi import HtmlParseError, parse_html, utf16_len
 from storage.models import Role
@@ -28,21 +29,7 @@ FAMILIES: dict[str, set[str]] = {
         "invite.too_many",
     },
     "role.": {f"role.{role.value}" for role in Role},
-    "command.": {
-        f"command.{name}"
-        for name in (
-            "verder",
-            "snelweg",
-            "wis",
-            "discreet",
-            "pauze",
-            "terug",
-            "mijnantwoorden",
-            "herinneringen",
-            "help",
-            "taal",
-        )
-    },
+    "command.": {f"command.{name}" for name in MENU_COMMANDS},
     "question.hint.": {f"question.hint.{kind.value}" for kind in Kind if kind is not Kind.SCALE}
     | {"question.hint.scale"},
 }

@@ -439,7 +439,7 @@ class BotApiMethods:
         info: JSON = {
             "url": bot.webhook_url,
             "has_custom_certificate": False,
-            "pending_update_count": len(bot.updates),
+            "pending_update_count": len(bot.updates) + bot.webhook_in_flight,
         }
         if bot.webhook_url:
             info["max_connections"] = bot.webhook_max_connections

@@ -301,6 +301,7 @@ class BotState:
     update_signal: Signal = field(default_factory=Signal)
     poll_generation: int = 0
     webhook_task: asyncio.Task[None] | None = None
+    webhook_in_flight: int = 0  # updates being posted right now (still pending for Telegram)
 
     def push_update(self, kind: str, payload: JSON) -> int:
         """Queue an update of ``kind`` unless the bot filtered that kind; return its id."""

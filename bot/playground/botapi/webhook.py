@@ -1,4 +1,4 @@
-"""Webhook delivery: POST each queued update to the bot's URL, one at a time, in order.
+"""Webhook delivery: POST queued updates to the bot's URL over several connections.
 
 A failed delivery (non-2xx answer or connection error) is retried with backoff and
 recorded in getWebhookInfo's last_error_date / last_error_message.
@@ -69,16 +69,48 @@ class WebhookDelivery:
         return self._session
 
     async def _run(self, bot: BotState) -> None:
+        """Deliver over up to ``max_connections`` connections at once, like Telegram.
+
+        Updates go out in ``update_id`` order; two updates of one chat are never in flight
+        at the same time, so a member's messages arrive in the order they were sent.
+        """
+        busy: set[int] = set()
+        freed = Signal()
+        connections = max(1, bot.webhook_max_connections)
+        workers = [
+            asyncio.get_running_loop().create_task(self._connection(bot, busy, freed))
+            for _ in range(connections)
+        ]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _connection(self, bot: BotState, busy: set[int], freed: Signal) -> None:
         backoff = self.first_backoff
         while bot.webhook_url:
-            if not bot.updates:
-                await Signal.wait(bot.update_signal.waiter(), 3600)
+            update = _take_next(bot, busy)
+            if update is None:
+                await _either(bot.update_signal.waiter(), freed.waiter(), 3600)
                 continue
-            update = bot.updates[0]
-            error = await self._deliver(bot, update)
+            chat = _chat_of(update)
+            busy.add(chat)
+            bot.webhook_in_flight += 1
+            try:
+                error = await self._deliver(bot, update)
+            except asyncio.CancelledError:
+                _put_back(bot, update)  # not acknowledged: still pending
+                raise
+            else:
+                if error is not None:
+                    _put_back(bot, update)
+            finally:
+                bot.webhook_in_flight -= 1
+                busy.discard(chat)
+                freed.notify()
             if error is None:
-                if bot.updates and bot.updates[0] is update:
-                    bot.updates.pop(0)
                 backoff = self.first_backoff
                 continue
             bot.last_error_date = self.world.timestamp()
@@ -103,3 +135,46 @@ class WebhookDelivery:
             return "Connection refused"
         except aiohttp.ClientError as exc:
             return f"Connection error: {type(exc).__name__}"
+
+
+def _chat_of(update: dict[str, object]) -> int:
+    """The chat (else the user) an update belongs to; 0 when it has neither."""
+    for key, value in update.items():
+        if key == "update_id" or not isinstance(value, dict):
+            continue
+        message = value.get("message")
+        chat = value.get("chat") or (message.get("chat") if isinstance(message, dict) else None)
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return int(chat["id"])
+        sender = value.get("from")
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            return int(sender["id"])
+    return 0
+
+
+def _take_next(bot: BotState, busy: set[int]) -> dict[str, object] | None:
+    """Remove and return the oldest update whose chat has nothing in flight."""
+    for index, update in enumerate(bot.updates):
+        if _chat_of(update) not in busy:
+            return bot.updates.pop(index)
+    return None
+
+
+def _put_back(bot: BotState, update: dict[str, object]) -> None:
+    """Return an undelivered update to its place in the queue (ordered by update_id)."""
+    update_id = update["update_id"]
+    assert isinstance(update_id, int)
+    index = 0
+    while index < len(bot.updates) and int(bot.updates[index]["update_id"]) < update_id:
+        index += 1
+    bot.updates.insert(index, update)
+
+
+async def _either(first: asyncio.Event, second: asyncio.Event, seconds: float) -> None:
+    """Wait until either event is set, at most ``seconds``."""
+    waits = [asyncio.ensure_future(first.wait()), asyncio.ensure_future(second.wait())]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()

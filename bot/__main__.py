@@ -1,0 +1,5 @@
+"""``python -m bot``: the same as the ``samenkracht`` command (used for worker processes)."""
+
+from bot.cli import main
+
+main()

@@ -1,0 +1,75 @@
+"""The Bot API misbehaves — 429 with retry_after, 5xx, slow answers, dropped connections — on
+the way in (getUpdates) and on the way out (sendMessage): no update is lost, no answer is
+stored twice, and the member gets each reply once, later. Over real HTTP, both databases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from sqlalchemy import select
+
+from storage.engine import Database
+from storage.models import Answer
+from support import FakeClock, Member, make_group_with_round, make_invite
+
+
+async def joined(db: Database, clock: FakeClock, member: Member) -> None:
+    scenario = await make_group_with_round(db, clock)
+    await member.join(await make_invite(db, clock, scenario.group_id))
+
+
+async def stored(db: Database) -> list[str]:
+    async with db.read() as session:
+        found = await session.execute(select(Answer).order_by(Answer.question_id))
+        return [a.value for a in found.scalars()]
+
+
+async def replies_containing(member: Member, text: str) -> int:
+    return sum(text in (m.get("text") or "") for m in await member.driver.messages(member.user_id))
+
+
+OUTGOING = {
+    "429 twice": {"kind": "retry_after", "retry_after": 1, "count": 2},
+    "500 three times": {"kind": "status", "status": 500, "count": 3},
+    "502 once": {"kind": "status", "status": 502, "count": 1},
+    "slow (2 s)": {"kind": "slow", "delay": 2.0, "count": 1},
+}
+
+
+@pytest.mark.parametrize("fault", OUTGOING.values(), ids=OUTGOING.keys())
+async def test_a_reply_that_meets_a_fault_arrives_once_later(db, clock, member, driver, fault):
+    await joined(db, clock, member)
+    await driver.inject_fault("sendMessage", **fault)
+    started = time.monotonic()
+    await member.say("Ondanks de storing")
+    await member.reply("Vraag 2 van 3", timeout=20)
+    if fault["kind"] == "retry_after":
+        assert time.monotonic() - started >= 1.0, "the bot waited out retry_after"
+    await asyncio.sleep(0.3)
+    assert await stored(db) == ["Ondanks de storing"]
+    assert await replies_containing(member, "Vraag 2 van 3") == 1
+    assert await member.driver.call_count("sendMessage") >= 1
+
+
+INCOMING = {
+    "429": {"kind": "retry_after", "retry_after": 1, "count": 1},
+    "500 three times": {"kind": "status", "status": 500, "count": 3},
+    "dropped twice": {"kind": "drop", "count": 2},
+    "slow": {"kind": "slow", "delay": 1.5, "count": 1},
+}
+
+
+@pytest.mark.parametrize("fault", INCOMING.values(), ids=INCOMING.keys())
+async def test_updates_survive_faults_while_fetching(db, clock, member, driver, fault):
+    await joined(db, clock, member)
+    await driver.inject_fault("getUpdates", **fault)
+    await member.say("Eerste")
+    await member.say("Tweede")  # both wait on the server until a fetch gets through
+    await member.reply("Vraag 3 van 3", timeout=30)
+    await asyncio.sleep(0.3)
+    assert await stored(db) == ["Eerste", "Tweede"]
+    assert await replies_containing(member, "Vraag 2 van 3") == 1
+    assert await replies_containing(member, "Vraag 3 van 3") == 1
