@@ -18,7 +18,7 @@ from bot import worker as outbox_worker
 from bot.chatlog import ChatRecorder
 from bot.clock import Clock, system_clock
 from bot.concurrency import PerMemberUpdateProcessor
-from bot.handlers import answering, general, onboarding, safety
+from bot.handlers import answering, flows, general, onboarding, safety
 from bot.handlers import meetings as meeting_handlers
 from bot.handlers import privacy as privacy_handlers
 from bot.handlers import rounds as round_handlers
@@ -85,13 +85,11 @@ def build_application(
     outbox_worker.install(
         application, services, token, interval=outbox_interval, max_rate=settings.outbox_max_rate
     )
-    # Each group runs at most one handler per update, so each flow that catches typed text
-    # gets a group of its own before the answering handlers (group 0).
+    # Each group runs at most one handler per update, so the handler that catches typed text
+    # for the step-by-step flows has a group of its own before the answering ones (group 0).
     application.add_handlers(safety.first_handlers(), group=-3)
-    application.add_handlers(
-        [*general.first_handlers(), *summary_handlers.first_handlers()], group=-2
-    )
-    application.add_handlers(meeting_handlers.first_handlers(), group=-1)
+    application.add_handlers(general.first_handlers(), group=-2)
+    application.add_handlers(flows.first_handlers(), group=-1)
     application.add_handlers(
         [
             *onboarding.handlers(),

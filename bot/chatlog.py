@@ -1,9 +1,10 @@
 """Which messages are in a member's private chat, by id only, so they can be wiped later.
 
 The bot's own messages are seen by the rate limiter (every outgoing Bot API call passes
-through it); it hands their ids to ``ChatRecorder.bot_sent``, which writes them in a
-background task so a send never waits for (or deadlocks on) the database. Before wiping,
-``drain`` waits until every pending id is stored. No message text is ever kept.
+through it), which hands their ids to ``ChatRecorder.bot_sent``; the members' come from the
+first handler (``member_sent``). A background task writes them in batches, so neither a send
+nor an answer waits for (or deadlocks on) the database. Before wiping, ``drain`` waits until
+every pending id is stored. No message text is ever kept.
 """
 
 from __future__ import annotations
@@ -37,27 +38,31 @@ def sent_messages(endpoint: str, result: object) -> list[tuple[int, int]]:
 
 
 class ChatRecorder:
-    """Store message ids of private chats without making the sender wait.
+    """Store message ids of private chats without making anyone wait.
 
-    The bot's ids queue up and one background task writes them in batches (one transaction per
-    batch), so a busy bot adds little database work and a send never waits for a lock.
+    The ids (the bot's and the members') queue up and one background task writes them in
+    batches (one transaction per batch), so a busy bot adds little database work, a send never
+    waits for a lock, and a member's message costs no transaction of its own.
     """
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self._queue: list[tuple[int, int, datetime]] = []
+        self._queue: list[tuple[int, int, datetime, bool]] = []
         self._writer: asyncio.Task[None] | None = None
 
     def bot_sent(self, chat_id: int, message_id: int) -> None:
         """Remember a message the bot sent (stored in the background)."""
-        self._queue.append((chat_id, message_id, self.clock()))  # when sent, not when written
+        self._remember(chat_id, message_id, from_bot=True)
+
+    def member_sent(self, chat_id: int, message_id: int) -> None:
+        """Remember a message the member sent (stored in the background)."""
+        self._remember(chat_id, message_id, from_bot=False)
+
+    def _remember(self, chat_id: int, message_id: int, *, from_bot: bool) -> None:
+        self._queue.append((chat_id, message_id, self.clock(), from_bot))  # when, not written
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._write())
-
-    async def member_sent(self, chat_id: int, message_id: int) -> None:
-        """Remember a message the member sent."""
-        await self._store([(chat_id, message_id, self.clock())], from_bot=False)
 
     async def drain(self, seconds: float | None = None) -> None:
         """Wait until every id handed over so far is stored (at most ``seconds``)."""
@@ -71,12 +76,12 @@ class ChatRecorder:
     async def _write(self) -> None:
         while self._queue:
             batch, self._queue = self._queue, []
-            await self._store(batch, from_bot=True)
+            await self._store(batch)
 
-    async def _store(self, batch: list[tuple[int, int, datetime]], *, from_bot: bool) -> None:
+    async def _store(self, batch: list[tuple[int, int, datetime, bool]]) -> None:
         try:
             async with self.db.write() as session:
-                for chat_id, message_id, at in batch:
+                for chat_id, message_id, at, from_bot in batch:
                     await safety.record_chat_message(
                         session, chat_id, message_id, from_bot=from_bot, at=at
                     )

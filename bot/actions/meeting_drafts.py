@@ -29,6 +29,7 @@ from bot.domain.calendar import LAST_WEEK, QUARTER_PATTERNS, series_days
 from bot.errors import MeetingError
 from storage.models import FlowState
 from storage.repositories import people
+from storage.repositories.flows import Waiting
 
 FLOW = "meeting"
 LIFETIME = timedelta(hours=12)  # an abandoned flow stops catching the facilitator's text
@@ -242,15 +243,13 @@ async def current(
         return None  # no longer a facilitator, or the meeting changed meanwhile
 
 
-async def awaits_text(session: AsyncSession, telegram_id: int, now: datetime) -> bool:
-    """Tell cheaply whether this person's typed text belongs to a meeting flow."""
-    person = await people.person_by_telegram_id(session, telegram_id)
-    if person is None:
+def awaits_text(waiting: Waiting, now: datetime) -> bool:
+    """Tell whether this person's typed text belongs to their meeting flow (see ``flows``)."""
+    if waiting.flow != FLOW or waiting.data is None or waiting.updated_at is None:
         return False
-    row = await _row(session, person.id, now)
-    if row is None:
+    if waiting.updated_at < now - LIFETIME:
         return False
-    step, flow = row.data.get("step"), row.data.get("flow")
+    step, flow = waiting.data.get("step"), waiting.data.get("flow")
     return step in TEXT_STEPS or (flow == "series" and step == "time")
 
 

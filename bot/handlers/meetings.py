@@ -14,11 +14,9 @@ from typing import Any
 from babel.dates import get_day_names, get_month_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
@@ -591,29 +589,6 @@ def _done_text(language: str, zone: Any, done: Done) -> str:
     if done.flow == "move":
         return texts.t(language, "meeting.moved", when=moment)
     return texts.t(language, "meeting.cancelled_done", when=moment)
-
-
-async def text_for_meeting(update: Update, context: Context) -> None:
-    """Take a message a meeting flow waits for; otherwise let the later handlers have it."""
-    user = update.effective_user
-    if user is None:
-        return
-    found = services(context)
-    async with found.db.read() as session:
-        if not await meeting_drafts.awaits_text(session, user.id, found.clock()):
-            return
-    await flow_text(update, context)
-    raise ApplicationHandlerStop
-
-
-def first_handlers() -> list[BaseHandler[Update, Context, None]]:
-    """In a group before the answering handlers: typed steps of a meeting flow."""
-    return [
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND,
-            text_for_meeting,
-        )
-    ]
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:

@@ -52,7 +52,7 @@ async def gate(update: Update, context: Context) -> None:
     private = chat is not None and chat.type == "private"
     if message is not None and private and found.recorder is not None:
         assert chat is not None
-        await found.recorder.member_sent(chat.id, message.message_id)
+        found.recorder.member_sent(chat.id, message.message_id)
 
 
 async def _delete(bot: Bot, chat_id: int, message_ids: tuple[int, ...]) -> None:

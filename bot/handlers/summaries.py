@@ -11,11 +11,9 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
@@ -237,26 +235,20 @@ async def step_pressed(update: Update, context: Context) -> None:
         await reply(update, texts.t(language, "uitkomsten.sent_back"))
 
 
-async def text_for_summary(update: Update, context: Context) -> None:
-    """Take typed text the summary flow waits for; otherwise let the other handlers have it."""
+async def take_text(update: Update, context: Context) -> None:
+    """Take typed text the summary flow waits for (``bot.handlers.flows`` saw that it does)."""
     user = update.effective_user
     message = update.effective_message
-    if user is None or message is None or message.text is None:
-        return
-    found = services(context)
-    async with found.db.read() as session:
-        if not await summaries.is_awaiting(session, user.id):
-            return
+    assert user is not None and message is not None and message.text is not None
     language = await language_of(update, context)
     try:
         async with handling(update, context) as session:
             step = await summaries.receive_text(session, user.id, message.text)
     except SummaryError as error:
         await _refuse(update, language, error)
-        raise ApplicationHandlerStop from None
+        return
     if step is not None:
         await _show(update, context, language, step)
-    raise ApplicationHandlerStop
 
 
 # -- showing a step ----------------------------------------------------------------------------
@@ -451,14 +443,4 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         CommandHandler("uitkomsten", uitkomsten, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(meeting_chosen, pattern=callbacks.matches(callbacks.SummaryMeeting)),
         CallbackQueryHandler(step_pressed, pattern=callbacks.matches(callbacks.SummaryStep)),
-    ]
-
-
-def first_handlers() -> list[BaseHandler[Update, Context, None]]:
-    """Before the answering handlers: typed text the summary flow is waiting for."""
-    return [
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
-            text_for_summary,
-        )
     ]
