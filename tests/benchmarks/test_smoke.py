@@ -33,6 +33,7 @@ async def test_every_benchmark_runs_at_tiny_size_and_produces_numbers(tmp_path: 
         "growth",
         "start-up",
         "fan-out",
+        "memory",
         "summary",
     ]
     for report in reports:
@@ -48,4 +49,7 @@ async def test_every_benchmark_runs_at_tiny_size_and_produces_numbers(tmp_path: 
     assert any("2,000 stored answers" in note for r in reports for note in r.notes)
     assert rows[("fan-out", "(a) duplicates")].value == 0
     assert rows[("fan-out", "(a) lost")].value == 0
+    assert rows[("answers", "no limiter: answers/s")].baseline
+    memory = [r for r in rows.values() if r.benchmark.startswith("memory")]
+    assert memory[-1].baseline and memory[-1].target == "ratio ≤ 1.1"
     assert "| benchmark |" in table(reports)
