@@ -52,11 +52,12 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
         if is_sqlite(settings.database_url):
             logger.warning("Several workers on one SQLite file: writes queue; use PostgreSQL")
         command = worker_command(settings.webhook_url, settings.webhook_listen)
-        # Telegram's sending limit is per bot: each worker gets its share.
-        share = settings.outbox_max_rate / settings.webhook_workers
-        return Supervisor(
-            command, settings.webhook_workers, {"OUTBOX_MAX_RATE": f"{share:.3f}"}
-        ).run()
+        # Telegram's sending limit is per bot: each worker gets its share (0 stays "none").
+        shares = {
+            "OUTBOX_MAX_RATE": f"{settings.outbox_max_rate / settings.webhook_workers:.3f}",
+            "SEND_RATE_LIMIT": f"{settings.send_rate_limit / settings.webhook_workers:.3f}",
+        }
+        return Supervisor(command, settings.webhook_workers, shares).run()
     asyncio.run(_run_webhook(settings))
     return 0
 

@@ -106,7 +106,9 @@ async def test_three_webhook_workers_lose_nothing_when_one_is_killed(db: Databas
         workers = worker_pids(supervisor.pid)
         assert len(workers) == 3
         environment = worker_environment(workers[0])
-        assert b"OUTBOX_MAX_RATE=8.333" in environment  # Telegram's 25/s shared by three
+        # Telegram's limits are per bot: the three workers share them.
+        assert b"OUTBOX_MAX_RATE=8.333" in environment
+        assert b"SEND_RATE_LIMIT=10.000" in environment
 
         async with DriverClient(api_url) as driver:
             members = [Member(driver, FIRST_USER + i) for i in range(MEMBERS)]
