@@ -298,3 +298,42 @@ async def migrated_round_with_invite(url: str) -> tuple[Scenario, str]:
         return scenario, await make_invite(db, clock, scenario.group_id)
     finally:
         await db.dispose()
+
+
+# Columns that point to a person by id, and to a Telegram user or chat by number.
+PERSON_COLUMNS = {
+    "person_id",
+    "actor_person_id",
+    "used_by_person_id",
+    "author_person_id",
+    "reviewer_person_id",
+    "awaiting_person_id",
+}
+TELEGRAM_COLUMNS = {"telegram_id", "chat_id"}
+
+
+async def rows_pointing_to(db: Database, person_id: int, telegram_id: int) -> list[str]:
+    """Every row in any table that still points to the person (by id or Telegram id)."""
+    from sqlalchemy import text
+
+    from storage.models import Person, ReceivedUpdate
+    from storage.repositories.privacy import _mentions
+
+    found = []
+    async with db.read() as session:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if column.name in PERSON_COLUMNS:
+                    value = person_id
+                elif column.name in TELEGRAM_COLUMNS:
+                    value = telegram_id
+                else:
+                    continue
+                statement = select(text("1")).select_from(table).where(column == value)
+                if (await session.execute(statement)).first() is not None:
+                    found.append(f"{table.name}.{column.name}")
+        payloads = (await session.execute(select(ReceivedUpdate.payload))).scalars()
+        found += ["received_updates.payload" for p in payloads if _mentions(p, telegram_id)]
+        people = (await session.execute(select(Person.telegram_id))).scalars()
+        found += ["people" for t in people if t == telegram_id]
+    return found
