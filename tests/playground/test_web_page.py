@@ -304,6 +304,9 @@ def test_consent_flow_in_the_browser(playground: Playground, browser: webdriver.
     assert box.get_attribute("value") == ""
     assert_no_alert(browser)
 
+    # A server on real time offers no clock control.
+    assert not browser.find_element(By.ID, "clock").is_displayed()
+
     # No script errors and no Content-Security-Policy violations on the way.
     logs: list[dict[str, Any]] = browser.get_log("browser")  # type: ignore[no-untyped-call]
     severe = [entry for entry in logs if entry.get("level") == "SEVERE"]
@@ -333,5 +336,13 @@ def test_the_real_playground_asks_consent_then_the_questions(
             "Meer tijd voor gesprekken", Keys.ENTER
         )
         wait_for_text(browser, "#message-list", "Vraag 2 van 5")
+
+        # The playground's clock can be moved forward from the page (reminders fall due).
+        before = wait_for(browser, By.ID, "clock-now").text
+        assert before.startswith("Nu: ")
+        browser.find_element(By.XPATH, "//button[normalize-space(.)='+1 dag']").click()
+        WebDriverWait(browser, WAIT_SECONDS).until(
+            lambda page: page.find_element(By.ID, "clock-now").text != before
+        )
         assert_no_alert(browser)
         browser.quit()  # end the page's long polls before the server stops
