@@ -396,24 +396,13 @@ async def plan_series(
     actor_telegram_id: int | None = None,
 ) -> list[MeetingView]:
     """Plan e.g. "the first Wednesday of March, June, September, December" (future ones)."""
-    await _check_facilitator(session, actor_telegram_id, group_id)
-    planned = []
-    for starts_at in quarterly_dates(year, weekday, at, zone, months):
-        if starts_at > now:
-            planned.append(
-                await plan_meeting(
-                    session,
-                    group_id,
-                    starts_at,
-                    location,
-                    now,
-                    zone,
-                    actor_telegram_id=actor_telegram_id,
-                )
-            )
-    if not planned:
-        raise MeetingError("past")
-    return planned
+    days = [
+        moment.astimezone(zone).date()
+        for moment in quarterly_dates(year, weekday, at, zone, months)
+    ]
+    return await plan_days(
+        session, group_id, days, at, location, now, zone, actor_telegram_id=actor_telegram_id
+    )
 
 
 async def _notify(
