@@ -13,9 +13,9 @@ Rules:
   niet", or cannot be reached.
 - The facilitators are reminded to write the Uitkomsten 3 and 7 days after a meeting, until a
   summary for it is published.
-- When a round opens each member (not the facilitators) is prompted; a nudge goes
-  ``nudge_days`` before the deadline to those who have not submitted. Neither goes to someone
-  who submitted or left the group.
+- When a round opens each member (not the facilitators) is prompted (one who joins later is
+  offered the round while joining instead); a nudge goes ``nudge_days`` before the deadline to
+  those who have not submitted. Neither goes to someone who submitted or left the group.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ class MembershipFacts:
     person_id: int
     group_id: int
     role: str  # "ervaringsdeskundige" | "professional" | "facilitator"
+    # A member who joined after a round opened was offered it while joining: no prompt.
+    joined_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +283,10 @@ def _round_messages(facts: Facts, now: datetime, zone: tzinfo) -> Iterable[Plann
                 "deadline": round_.deadline.astimezone(UTC).isoformat(),
                 **_person_payload(person),
             }
-            if (round_.id, person.id) not in facts.started:
+            joined_later = membership.joined_at is not None and (
+                membership.joined_at > round_.opened_at
+            )
+            if (round_.id, person.id) not in facts.started and not joined_later:
                 yield Planned(
                     purpose_key=f"prompt:{round_.id}:{person.id}",
                     person_id=person.id,

@@ -105,7 +105,9 @@ async def load_facts(
         for g in (await session.execute(select(Group).where(Group.id.in_(group_ids)))).scalars()
     }
     memberships = tuple(
-        planner.MembershipFacts(person_id=m.person_id, group_id=m.group_id, role=m.role.value)
+        planner.MembershipFacts(
+            person_id=m.person_id, group_id=m.group_id, role=m.role.value, joined_at=m.joined_at
+        )
         for m in (
             await session.execute(select(Membership).where(Membership.group_id.in_(group_ids)))
         ).scalars()

@@ -150,13 +150,20 @@ async def resume(update: Update, context: Context) -> None:
 
 
 async def show_where_they_are(update: Update, context: Context) -> None:
-    """Show a member their current question or review (after a reply was lost in a crash)."""
+    """Show a member where they are (after a reply was lost in a crash): their question, the
+    review, or the offer to start a round; nothing when no step waits for them."""
     if update.effective_user is None or update.effective_chat is None:
         return
     found = services(context)
     async with found.db.read() as session:
         screen = await answering.current_screen(session, _user_id(update), found.clock())
-    if screen.kind in (ScreenKind.QUESTION, ScreenKind.REVIEW):
+    waiting = (
+        ScreenKind.QUESTION,
+        ScreenKind.REVIEW,
+        ScreenKind.ASK_READY,
+        ScreenKind.CHOOSE_ROUND,
+    )
+    if screen.kind in waiting:
         await show(update, await language_of(update, context), screen)
 
 

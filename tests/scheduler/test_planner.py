@@ -234,6 +234,20 @@ def test_round_prompts_and_nudges_go_to_members_who_have_not_submitted() -> None
     assert sorted(p.purpose_key for p in left) == ["nudge:5:2", "prompt:5:2"]
 
 
+def test_a_member_who_joins_after_the_round_opened_gets_no_prompt_but_the_nudge() -> None:
+    # Joining, the bot offered the round already ("Is dit een goed moment?").
+    opened = local(2026, 3, 2, 12, 0)
+    members = (
+        MembershipFacts(person_id=1, group_id=1, role="ervaringsdeskundige", joined_at=opened),
+        MembershipFacts(
+            person_id=2, group_id=1, role="professional", joined_at=opened + timedelta(days=1)
+        ),
+    )
+    now = opened + timedelta(days=1, hours=1)
+    keys = sorted(p.purpose_key for p in planner.plan(_round_facts(memberships=members), now, AMS))
+    assert keys == ["nudge:5:1", "nudge:5:2", "prompt:5:1"]
+
+
 def test_a_round_prompt_waits_for_the_end_of_quiet_hours() -> None:
     f = _round_facts()
     late = Facts(
