@@ -138,6 +138,21 @@ def _next_step(state: dict[str, Any]) -> str:
     return steps[steps.index(state["step"]) + 1]
 
 
+async def _advance(
+    session: AsyncSession,
+    telegram_id: int,
+    row: FlowState,
+    state: dict[str, Any],
+    now: datetime,
+    zone: tzinfo,
+) -> Draft:
+    """Move the flow to its next step, store it, and return what to show."""
+    state["step"] = _next_step(state)
+    _save(row, state, now)
+    await session.flush()
+    return await _draft(session, telegram_id, state, now, zone)
+
+
 # -- reading a draft for display ----------------------------------------------------------------
 
 
@@ -287,10 +302,7 @@ async def receive_text(
             state["agenda"] = themes
         case _:
             raise MeetingError("use_buttons")
-    state["step"] = _next_step(state)
-    _save(row, state, now)
-    await session.flush()
-    return await _draft(session, telegram_id, state, now, zone)
+    return await _advance(session, telegram_id, row, state, now, zone)
 
 
 async def press(
@@ -340,10 +352,7 @@ async def press(
             return await _finish(session, telegram_id, person_id, state, now, zone)
         case _:
             raise MeetingError("stale")
-    state["step"] = _next_step(state)
-    _save(row, state, now)
-    await session.flush()
-    return await _draft(session, telegram_id, state, now, zone)
+    return await _advance(session, telegram_id, row, state, now, zone)
 
 
 async def _finish(
