@@ -25,11 +25,12 @@ from bot.handlers import rounds as round_handlers
 from bot.handlers import summaries as summary_handlers
 from bot.handlers.common import Context, DuplicateUpdate
 from bot.inbox import REPLAYED_KEY, InboxApplication, InboxRequest, replay_unhandled
-from bot.outage import is_unreachable, outage, polling_error
+from bot.outage import outage, polling_error
 from bot.ratelimit import RetryingRateLimiter
 from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from storage.engine import Database
+from storage.outage import is_unreachable
 
 logger = logging.getLogger(__name__)
 AppType = Application[Any, Any, Any, Any, Any, Any]

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from bot.clock import Clock
 from storage.engine import Database
+from storage.outage import OutageLog, keep_trying
 from storage.repositories import safety
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class ChatRecorder:
         self.clock = clock
         self._queue: list[tuple[int, int, datetime, bool]] = []
         self._writer: asyncio.Task[None] | None = None
+        self.outage = OutageLog("chat log")
 
     def bot_sent(self, chat_id: int, message_id: int) -> None:
         """Remember a message the bot sent (stored in the background)."""
@@ -76,15 +79,18 @@ class ChatRecorder:
     async def _write(self) -> None:
         while self._queue:
             batch, self._queue = self._queue, []
-            await self._store(batch)
+            try:
+                # While the database is away the batch waits and is written once it is back:
+                # a lost id would be a message "Snel weg" cannot wipe.
+                await keep_trying(partial(self._store, batch), self.outage, "recording message ids")
+            except Exception:
+                # A bug, not an outage: a lost id only means that message is not wiped;
+                # sending must go on.
+                logger.exception("Could not record %d message id(s)", len(batch))
 
     async def _store(self, batch: list[tuple[int, int, datetime, bool]]) -> None:
-        try:
-            async with self.db.write() as session:
-                for chat_id, message_id, at, from_bot in batch:
-                    await safety.record_chat_message(
-                        session, chat_id, message_id, from_bot=from_bot, at=at
-                    )
-        except Exception:
-            # A lost id only means that message is not wiped; sending must go on.
-            logger.warning("Could not record %d message id(s)", len(batch), exc_info=True)
+        async with self.db.write() as session:
+            for chat_id, message_id, at, from_bot in batch:
+                await safety.record_chat_message(
+                    session, chat_id, message_id, from_bot=from_bot, at=at
+                )

@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -22,12 +23,14 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest, RequestData
 
 from bot.clock import Clock
-from bot.outage import DatabaseUnavailable, is_unreachable, outage
+from bot.outage import DatabaseUnavailable, outage
 from storage.engine import Database
+from storage.outage import OutageLog, is_unreachable, keep_trying
 from storage.repositories import updates
 
 logger = logging.getLogger(__name__)
 KEEP_HANDLED = timedelta(days=8)
+FLUSH_SECONDS = 5.0  # how long a stopping process waits for its handled-marks to be written
 # Update ids replayed at start-up: when one turns out to be handled already (its reply was
 # lost with the stopped process), the member is shown where they are instead of silence.
 REPLAYED_KEY = "samenkracht.replayed"  # Telegram keeps unconfirmed updates for 24 hours
@@ -101,6 +104,7 @@ class InboxApplication(Application):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self._inbox_handled: list[int] = []
         self._inbox_marker: asyncio.Task[None] | None = None
+        self._inbox_outage = OutageLog("inbox")
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
@@ -110,26 +114,36 @@ class InboxApplication(Application):  # type: ignore[type-arg]
                 self._inbox_marker = asyncio.get_running_loop().create_task(self._mark_handled())
 
     async def _mark_handled(self) -> None:
-        assert self.inbox_db is not None and self.inbox_clock is not None
         while self._inbox_handled:
             batch, self._inbox_handled = self._inbox_handled, []
             try:
-                async with self.inbox_db.write() as session:
-                    await updates.mark_received_handled(
-                        session, self.bot.id, batch, self.inbox_clock()
-                    )
+                # While the database is away the marks wait and are written once it is back.
+                await keep_trying(
+                    partial(self._write_marks, batch), self._inbox_outage, "marking updates handled"
+                )
             except Exception:
-                logger.warning(
-                    "Could not mark %d update(s) handled; replayed at the next start",
-                    len(batch),
-                    exc_info=True,
+                logger.exception(
+                    "Could not mark %d update(s) handled; replayed at the next start", len(batch)
                 )
 
-    async def flush_inbox(self) -> None:
-        """Wait until every update handled so far is marked so in the inbox."""
+    async def _write_marks(self, batch: list[int]) -> None:
+        assert self.inbox_db is not None and self.inbox_clock is not None
+        async with self.inbox_db.write() as session:
+            await updates.mark_received_handled(session, self.bot.id, batch, self.inbox_clock())
+
+    async def flush_inbox(self, seconds: float = FLUSH_SECONDS) -> None:
+        """Wait until every update handled so far is marked so in the inbox (at most ``seconds``).
+
+        A mark still unwritten then (the database is away at shutdown) only means the update is
+        replayed at the next start, where ``handled_updates`` turns its effect away.
+        """
         marker = self._inbox_marker
-        if marker is not None and not marker.done():
-            await asyncio.shield(marker)
+        if marker is None or marker.done():
+            return
+        done, _ = await asyncio.wait({marker}, timeout=seconds)
+        if not done:
+            marker.cancel()
+            logger.warning("Gave up marking updates handled; they are replayed at the next start")
 
     async def stop(self) -> None:
         await super().stop()

@@ -1,58 +1,16 @@
-"""One clear log line when the database goes away, one when it is back — not one per request.
+"""The update path's outage log, and how a database outage meets python-telegram-bot's polling.
 
-While PostgreSQL restarts, every update, tick and health check fails the same way; a
-traceback for each would bury the one fact an operator needs. Everything that touches the
-database on a schedule or per request reports here instead.
+The outage logic itself (one line when the database goes away, one when it is back, per
+component) is ``storage.outage``; this module adds what speaks Telegram.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import InterfaceError as SQLAlchemyInterfaceError
 from telegram.error import NetworkError, TelegramError
 
-logger = logging.getLogger("bot.database")
-
-# What "the database is not reachable right now" looks like from SQLAlchemy and the drivers.
-UNREACHABLE: tuple[type[BaseException], ...] = (
-    OperationalError,
-    SQLAlchemyInterfaceError,
-    OSError,
-    TimeoutError,
-    ConnectionError,
-)
-
-
-def is_unreachable(error: BaseException) -> bool:
-    """Tell whether an error means the database cannot be reached (rather than a bug)."""
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, UNREACHABLE)
-
-
-class OutageLog:
-    """Remembers whether the database is down, so each change is logged once."""
-
-    def __init__(self) -> None:
-        self.down = False
-
-    def trouble(self, where: str, error: BaseException) -> None:
-        """Note a failed database call; log only the first of an outage."""
-        if not self.down:
-            self.down = True
-            logger.error(
-                "Database unreachable (%s in %s); retrying until it is back",
-                type(error).__name__,
-                where,
-            )
-
-    def fine(self) -> None:
-        """Note a database call that worked; log once when an outage ends."""
-        if self.down:
-            self.down = False
-            logger.warning("Database reachable again; carrying on")
+from storage.outage import OutageLog
 
 
 class DatabaseUnavailable(NetworkError):
@@ -70,5 +28,5 @@ def polling_error(error: TelegramError) -> None:
     polling.warning("Fetching updates failed (%s); retrying", error.message)
 
 
-# One per process: whichever part notices first reports for all.
-outage = OutageLog()
+# The update path of this process (fetching, storing and handling updates, the webhook).
+outage = OutageLog("update path")

@@ -9,18 +9,18 @@ and call ``tick(application)`` themselves instead of waiting for the job.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.delivery import SummaryFiles, TelegramSender, outbox_bot
-from bot.outage import is_unreachable, outage
 from bot.services import Services
 from scheduler import retention
 from scheduler.outbox import DrainReport, OutboxWorker
 from scheduler.sync import sync_outbox
+from storage.outage import OutageLog, is_unreachable
 from storage.repositories import cluster
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ class OutboxRuntime:
     services: Services
     last_sync: datetime | None = None
     last_retention: datetime | None = None
+    # One outage log per part, so a database restart reads as one line each (storage.outage).
+    planner_outage: OutageLog = field(default_factory=lambda: OutageLog("planner"))
+    retention_outage: OutageLog = field(default_factory=lambda: OutageLog("retention sweep"))
+    outbox_outage: OutageLog = field(default_factory=lambda: OutageLog("outbox"))
 
 
 def install(
@@ -96,13 +100,26 @@ async def tick(application: AppType, *, sync: bool | None = None) -> DrainReport
         or now < runtime.last_sync
     )
     if sync if sync is not None else due_for_sync:
+        await _plan(runtime, now)
+    await _retention(runtime, now)
+    return await runtime.worker.drain()
+
+
+async def _plan(runtime: OutboxRuntime, now: datetime) -> None:
+    """Bring the outbox in line with the rows; while the database is away, the next tick does."""
+    services = runtime.services
+    try:
         async with services.db.write() as session:
             # One planner at a time across processes; the others just send what is due.
             if await cluster.try_lock(session, cluster.PLANNER_LOCK):
                 await sync_outbox(session, now, services.settings.zone)
-        runtime.last_sync = now
-    await _retention(runtime, now)
-    return await runtime.worker.drain()
+    except Exception as error:
+        if not is_unreachable(error):
+            raise
+        runtime.planner_outage.trouble("planning reminders", error)
+        return  # not planned, so ``last_sync`` stays and the next tick plans
+    runtime.planner_outage.fine()
+    runtime.last_sync = now
 
 
 async def _retention(runtime: OutboxRuntime, now: datetime) -> None:
@@ -110,26 +127,33 @@ async def _retention(runtime: OutboxRuntime, now: datetime) -> None:
     last = runtime.last_retention
     if last is not None and timedelta(0) <= now - last < RETENTION_EVERY:
         return
-    runtime.last_retention = now
     services = runtime.services
     try:
         async with services.db.write() as session:
             swept = await retention.sweep(
                 session, now, services.settings.samenkracht_retention_months
             )
-        if swept.answers:
-            logger.info("retention: deleted %s answers of %s rounds", swept.answers, swept.rounds)
-    except Exception:
+    except Exception as error:
+        if is_unreachable(error):  # not swept, so the next tick tries again
+            runtime.retention_outage.trouble("deleting answers past retention", error)
+            return
+        runtime.last_retention = now
         logger.exception("retention sweep failed; it runs again within the hour")
+        return
+    runtime.retention_outage.fine()
+    runtime.last_retention = now
+    if swept.answers:
+        logger.info("retention: deleted %s answers of %s rounds", swept.answers, swept.rounds)
 
 
 async def outbox_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """The JobQueue callback."""
+    outage = runtime_of(context.application).outbox_outage
     try:
         await tick(context.application)
     except Exception as error:
         if is_unreachable(error):
-            outage.trouble("the outbox tick", error)
+            outage.trouble("sending what is due", error)
             return
         logger.exception("outbox tick failed; the next tick tries again")
     else:

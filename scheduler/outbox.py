@@ -36,7 +36,7 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -50,6 +50,7 @@ from scheduler.errors import (
 )
 from storage.engine import Database
 from storage.models import OutboxStatus
+from storage.outage import OutageLog, keep_trying
 from storage.repositories import outbox
 from storage.repositories.outbox import ClaimedMessage
 
@@ -81,6 +82,14 @@ class DrainReport:
     expired: int = 0
     reclaimed: int = 0
     paused: list[float] = field(default_factory=list)
+
+    def add(self, other: DrainReport) -> None:
+        """Count ``other``'s numbers in too (its pauses are the caller's to take)."""
+        for counter in fields(self):
+            if counter.type == "int":
+                setattr(
+                    self, counter.name, getattr(self, counter.name) + getattr(other, counter.name)
+                )
 
 
 def worker_id() -> str:
@@ -119,6 +128,7 @@ class OutboxWorker:
         self.sleep = sleep
         self._lock = asyncio.Lock()
         self.stopping = False
+        self.outage = OutageLog("outbox's record of what it sent")
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Return the wait before attempt ``attempts + 1``: doubling, capped."""
@@ -193,8 +203,39 @@ class OutboxWorker:
         outcomes: list[DeliveryError | None],
         report: DrainReport,
     ) -> float | None:
-        """Write down each outcome; return the pause flood control asks for, if any."""
-        pause: float | None = None
+        """Write down each outcome; return the pause flood control asks for, if any.
+
+        The messages went out already, so while the database is away the outcomes wait and are
+        written once it is back. Only after a whole lease of waiting are they left to lease
+        recovery, which marks them ambiguous (never sent twice).
+        """
+        written: list[DrainReport] = []  # the write that committed; a failed try counts nothing
+
+        async def write() -> None:
+            attempt = DrainReport()
+            await self._write_outcomes(messages, outcomes, attempt)
+            written.append(attempt)
+
+        stored = await keep_trying(
+            write,
+            self.outage,
+            "recording sent messages",
+            sleep=self.sleep,
+            patience=self.lease.total_seconds(),
+        )
+        if not stored:
+            logger.warning("outbox: %d outcome(s) not recorded; leases expire", len(messages))
+            return None
+        report.add(written[-1])
+        return max(written[-1].paused, default=None)
+
+    async def _write_outcomes(
+        self,
+        messages: list[ClaimedMessage],
+        outcomes: list[DeliveryError | None],
+        report: DrainReport,
+    ) -> None:
+        """Write each outcome in one transaction; count them in ``report`` (pauses included)."""
         async with self.db.write() as session:
             now = self.clock()
             for message, outcome in zip(messages, outcomes, strict=True):
@@ -205,7 +246,7 @@ class OutboxWorker:
                         report.sent += 1
                     case FloodControl(retry_after=retry_after):
                         await outbox.release(session, [message.id], self.name, error="429")
-                        pause = max(pause or 0.0, retry_after)
+                        report.paused.append(retry_after)
                     case NotSent(reason=reason) if message.attempts + 1 < self.max_attempts:
                         due = now + self.retry_delay(message.attempts + 1)
                         await outbox.release(
@@ -233,4 +274,3 @@ class OutboxWorker:
                         )
                         report.failed += 1
                         logger.warning("outbox: %s failed (%s)", key, reason)
-        return pause
