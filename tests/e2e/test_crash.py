@@ -17,8 +17,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.actions import onboarding
-from bot.app import AppType
-from bot.inbox import InboxApplication, replay_unhandled
+from bot.chat.app import AppType
+from bot.chat.inbox import InboxApplication, replay_unhandled
 from bot.playground.botapi import BotApiServer
 from bot.playground.driver_client import DriverClient
 from storage.engine import Database

@@ -16,16 +16,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.app import AppType, build_application
-from bot.playground.botapi import BotApiServer
-from bot.settings import Settings
-from bot.webhook import (
+from bot.chat.app import AppType, build_application
+from bot.chat.webhook import (
     SECRET_HEADER,
     WebhookServer,
     listening_socket,
     run_webhook_until_stopped,
     secret_token,
 )
+from bot.playground.botapi import BotApiServer
+from bot.settings import Settings
 from storage.engine import Database
 from storage.models import Answer, HandledUpdate, ReceivedUpdate
 from storage.repositories import updates

@@ -10,7 +10,7 @@ import logging
 
 from sqlalchemy import select
 
-from bot.chatlog import ChatRecorder
+from bot.chat.chatlog import ChatRecorder
 from storage.models import ChatMessage
 from support import GoesAway
 

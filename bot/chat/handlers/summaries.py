@@ -17,14 +17,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, documents, texts
+from bot import documents, texts
 from bot.actions import summaries
 from bot.actions.summaries import FieldView, QuoteView, Ready, Step
-from bot.callbacks import SummaryAction
+from bot.chat import callbacks
+from bot.chat.callbacks import SummaryAction
+from bot.chat.handlers.common import Context, handling, language_of, remove_buttons, reply
+from bot.chat.services import services
 from bot.domain.summary import Flag, FlagKind, SummaryDocument, dutch_date
 from bot.errors import SummaryError
-from bot.handlers.common import Context, handling, language_of, remove_buttons, reply
-from bot.services import services
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ async def step_pressed(update: Update, context: Context) -> None:
 
 
 async def take_text(update: Update, context: Context) -> None:
-    """Take typed text the summary flow waits for (``bot.handlers.flows`` saw that it does)."""
+    """Take typed text the summary flow waits for (``bot.chat.handlers.flows`` saw that it does)."""
     user = update.effective_user
     message = update.effective_message
     assert user is not None and message is not None and message.text is not None

@@ -14,20 +14,20 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot import texts
-from bot import worker as outbox_worker
-from bot.chatlog import ChatRecorder
+from bot.chat import worker as outbox_worker
+from bot.chat.chatlog import ChatRecorder
+from bot.chat.concurrency import PerMemberUpdateProcessor
+from bot.chat.handlers import answering, flows, general, onboarding, safety
+from bot.chat.handlers import meetings as meeting_handlers
+from bot.chat.handlers import privacy as privacy_handlers
+from bot.chat.handlers import rounds as round_handlers
+from bot.chat.handlers import summaries as summary_handlers
+from bot.chat.handlers.common import Context, DuplicateUpdate
+from bot.chat.inbox import REPLAYED_KEY, InboxApplication, InboxRequest, replay_unhandled
+from bot.chat.outage import outage, polling_error
+from bot.chat.ratelimit import RetryingRateLimiter
+from bot.chat.services import SERVICES_KEY, Services
 from bot.clock import Clock, system_clock
-from bot.concurrency import PerMemberUpdateProcessor
-from bot.handlers import answering, flows, general, onboarding, safety
-from bot.handlers import meetings as meeting_handlers
-from bot.handlers import privacy as privacy_handlers
-from bot.handlers import rounds as round_handlers
-from bot.handlers import summaries as summary_handlers
-from bot.handlers.common import Context, DuplicateUpdate
-from bot.inbox import REPLAYED_KEY, InboxApplication, InboxRequest, replay_unhandled
-from bot.outage import outage, polling_error
-from bot.ratelimit import RetryingRateLimiter
-from bot.services import SERVICES_KEY, Services
 from bot.settings import Settings
 from storage.engine import Database
 from storage.outage import is_unreachable

@@ -15,7 +15,7 @@ from typing import Any
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
-from bot.chatlog import ChatRecorder, sent_messages
+from bot.chat.chatlog import ChatRecorder, sent_messages
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
 from bot.actions import meeting_drafts
-from bot.handlers import meetings, summaries
-from bot.handlers.common import Context
-from bot.services import services
+from bot.chat.handlers import meetings, summaries
+from bot.chat.handlers.common import Context
+from bot.chat.services import services
 from storage.repositories import flows
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.delivery import SummaryFiles, TelegramSender, outbox_bot
-from bot.services import Services
+from bot.chat.delivery import SummaryFiles, TelegramSender, outbox_bot
+from bot.chat.services import Services
 from scheduler import retention
 from scheduler.outbox import DrainReport, OutboxWorker
 from scheduler.sync import sync_outbox

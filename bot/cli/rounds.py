@@ -1,6 +1,6 @@
 """``samenkracht questions …`` and ``samenkracht round …``: question sets and rounds.
 
-Registered on the main command group by ``bot.cli``; the work is done by the same actions
+Registered on the main command group by ``bot.cli.root``; the work is done by the same actions
 the chat commands use.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from bot.actions import groups as group_actions
-from bot.cli import _clear_errors, _run, _settings, main
+from bot.cli.root import _clear_errors, _run, _settings, main
 from bot.clock import system_clock
 from bot.domain.questionsets import QuestionSetError, dump_question_set, parse_question_set
 from bot.errors import DomainError

@@ -16,7 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from bot.errors import SamenkrachtError
-from bot.keys import install_encryption
+from bot.ops.keys import install_encryption
 from bot.settings import Settings, load_settings
 from storage.errors import EncryptionError
 
@@ -25,7 +25,7 @@ R = TypeVar("R")
 
 
 def _configure_logging(settings: Settings) -> None:
-    from bot import redaction
+    from bot.ops import redaction
 
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -96,7 +96,7 @@ def run(
     With --webhook, Telegram posts updates to --url and several processes (--workers) on one
     PostgreSQL may serve it; GET /healthz tells a load balancer whether a process is well.
     """
-    from bot.running import run_bot
+    from bot.cli.running import run_bot
 
     overrides = {"webhook_url": url, "webhook_listen": listen, "webhook_workers": workers}
     chosen = {name: value for name, value in overrides.items() if value is not None}
@@ -134,7 +134,7 @@ def group() -> None:
 @_clear_errors
 def group_create(context: click.Context, name: str, topic: str, contact: str) -> None:
     """Create a group called NAME and print its id."""
-    from bot.running import create_group
+    from bot.cli.running import create_group
 
     group_id = _run(create_group(_settings(context), name, topic, contact))
     click.echo(f"Group {group_id} created: {name}")
@@ -160,7 +160,7 @@ def invite_create(
     context: click.Context, group_id: int, role: str, expires: str, bot_username: str | None
 ) -> None:
     """Create an invite and print its t.me link (the code is shown only now)."""
-    from bot.running import create_invite
+    from bot.cli.running import create_invite
 
     link, code, expires_at = _run(
         create_invite(_settings(context), group_id, role, expires, bot_username)
@@ -196,8 +196,8 @@ def summary(
     output: Path,
 ) -> None:
     """Render the "Uitkomsten" summary of a meeting (or of a YAML file) to FILE."""
+    from bot.cli.summary_commands import file_summary, meeting_summary
     from bot.documents import Format
-    from bot.summary_commands import file_summary, meeting_summary
 
     if (meeting_id is None) == (from_file is None):
         raise click.UsageError("give either --meeting or --from-file")
@@ -221,7 +221,7 @@ def summary(
 @_clear_errors
 def export(context: click.Context, round_id: int, fmt: str, output: Path) -> None:
     """Export a round's answers per question: role and a pseudonym, never a name."""
-    from bot.summary_commands import round_export
+    from bot.cli.summary_commands import round_export
 
     output.write_bytes(_run(round_export(_settings(context), round_id, fmt)))
     click.echo(f"Answers written to {output}")
@@ -243,7 +243,7 @@ def meeting_plan(
     context: click.Context, group_id: int, date: str, time: str, location: str
 ) -> None:
     """Plan a meeting on DATE (3-6-2026 or "3 juni 2026") at TIME (19:30) in LOCATION."""
-    from bot.meeting_commands import describe, plan
+    from bot.cli.meeting_commands import describe, plan
 
     settings = _settings(context)
     click.echo(describe(_run(plan(settings, group_id, date, time, location)), settings))
@@ -263,7 +263,7 @@ def meeting_series(
     context: click.Context, group_id: int, year: int, weekday: int, time_text: str, location: str
 ) -> None:
     """Plan the first WEEKDAY of March, June, September and December of YEAR."""
-    from bot.meeting_commands import describe, series
+    from bot.cli.meeting_commands import describe, series
 
     settings = _settings(context)
     for planned in _run(series(settings, group_id, year, weekday, time_text, location)):
@@ -281,7 +281,7 @@ def meeting_move(
     context: click.Context, meeting_id: int, date: str, time: str, location: str | None
 ) -> None:
     """Move a meeting to DATE at TIME; members are told at once."""
-    from bot.meeting_commands import describe, move
+    from bot.cli.meeting_commands import describe, move
 
     settings = _settings(context)
     click.echo(describe(_run(move(settings, meeting_id, date, time, location)), settings))
@@ -293,7 +293,7 @@ def meeting_move(
 @_clear_errors
 def meeting_cancel(context: click.Context, meeting_id: int) -> None:
     """Cancel a meeting; members are told at once."""
-    from bot.meeting_commands import cancel, describe
+    from bot.cli.meeting_commands import cancel, describe
 
     settings = _settings(context)
     click.echo(describe(_run(cancel(settings, meeting_id)), settings))
@@ -305,7 +305,7 @@ def meeting_cancel(context: click.Context, meeting_id: int) -> None:
 @_clear_errors
 def meeting_list(context: click.Context, group_id: int | None) -> None:
     """List meetings."""
-    from bot.meeting_commands import describe, listing
+    from bot.cli.meeting_commands import describe, listing
 
     settings = _settings(context)
     for found in _run(listing(settings, group_id)):
@@ -345,7 +345,7 @@ def outbox_drain(
 
     SIGTERM stops it cleanly: the messages in hand are sent, the rest is handed back.
     """
-    from bot.meeting_commands import drain
+    from bot.cli.meeting_commands import drain
 
     report, counts = _run(
         drain(
@@ -375,7 +375,7 @@ def status(context: click.Context, as_json: bool) -> None:
     """
     import json
 
-    from bot.running import installation_health
+    from bot.cli.running import installation_health
 
     health = _run(installation_health(_settings(context)))
     if as_json:
@@ -395,6 +395,6 @@ async def _as_coroutine(awaitable: Awaitable[Any]) -> Any:
 
 
 # Question sets, rounds and privacy live in their own modules; importing registers the commands.
-import bot.cli_keys  # noqa: E402
-import bot.cli_privacy  # noqa: E402
-import bot.cli_rounds  # noqa: E402, F401
+import bot.cli.keys  # noqa: E402
+import bot.cli.privacy  # noqa: E402
+import bot.cli.rounds  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """``samenkracht keys …``: the encryption keys at rest: status, rotate, generate.
 
-Registered on the main command group by ``bot.cli``. Keys come from SAMENKRACHT_ENCRYPTION_KEY
+Registered on the main command group by ``bot.cli.root``. Keys come from SAMENKRACHT_ENCRYPTION_KEY
 (``id:base64key,…``, newest last) or, in the playground, the local key file.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 import click
 
-from bot.cli import _clear_errors, _run, _settings, main
-from bot.keys import check_encryption
+from bot.cli.root import _clear_errors, _run, _settings, main
+from bot.ops.keys import check_encryption
 from bot.settings import Settings
 from storage import crypto
 from storage.engine import Database

@@ -23,12 +23,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, texts
+from bot import texts
 from bot.actions import safety
 from bot.actions.safety import PrivacyChoices
+from bot.chat import callbacks
+from bot.chat.handlers.common import Context, handling, language_of, reply
+from bot.chat.services import services
 from bot.domain.flood import Verdict
-from bot.handlers.common import Context, handling, language_of, reply
-from bot.services import services
 
 logger = logging.getLogger(__name__)
 DELETE_BATCH = 100  # deleteMessages takes at most 100 ids

@@ -18,11 +18,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, texts
+from bot import texts
 from bot.actions import answering
 from bot.actions.answering import ScreenKind
-from bot.handlers.common import Context, handling, language_of, remove_buttons, reply
-from bot.services import services
+from bot.chat import callbacks
+from bot.chat.handlers.common import Context, handling, language_of, remove_buttons, reply
+from bot.chat.services import services
 from storage.repositories import updates
 
 logger = logging.getLogger(__name__)

@@ -12,11 +12,10 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks, texts
+from bot import texts
 from bot.actions import answering, privacy
-from bot.dates import when
-from bot.domain import pseudonyms
-from bot.handlers.common import (
+from bot.chat import callbacks
+from bot.chat.handlers.common import (
     Context,
     handling,
     language_of,
@@ -24,8 +23,10 @@ from bot.handlers.common import (
     reply,
     take_button,
 )
-from bot.handlers.screens import show
-from bot.services import services
+from bot.chat.handlers.screens import show
+from bot.chat.services import services
+from bot.dates import when
+from bot.domain import pseudonyms
 
 logger = logging.getLogger(__name__)
 TEXT_FILE = "mijn-gegevens.txt"

@@ -22,8 +22,8 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import HTTPXRequest, RequestData
 
+from bot.chat.outage import DatabaseUnavailable, outage
 from bot.clock import Clock
-from bot.outage import DatabaseUnavailable, outage
 from storage.engine import Database
 from storage.outage import OutageLog, is_unreachable, keep_trying
 from storage.repositories import updates

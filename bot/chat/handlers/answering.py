@@ -1,7 +1,7 @@
 """Answering: typed answers, buttons under questions, the review, pause and resume.
 
 Each handler parses the update, runs one action in a transaction that also records the update
-as handled, and shows the resulting screen (``bot.handlers.screens``).
+as handled, and shows the resulting screen (``bot.chat.handlers.screens``).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, texts
+from bot import texts
 from bot.actions import answering
 from bot.actions.answering import InvalidButton, Notice, Outcome, ScreenKind
-from bot.errors import NotAMemberError
-from bot.handlers.common import (
+from bot.chat import callbacks
+from bot.chat.handlers.common import (
     Context,
     chat_choices_of,
     handling,
@@ -37,9 +37,10 @@ from bot.handlers.common import (
     remove_buttons,
     reply,
 )
-from bot.handlers.safety import wipe_answer_later
-from bot.handlers.screens import answer_text, question_message, show, show_in_chat
-from bot.services import services
+from bot.chat.handlers.safety import wipe_answer_later
+from bot.chat.handlers.screens import answer_text, question_message, show, show_in_chat
+from bot.chat.services import services
+from bot.errors import NotAMemberError
 from storage.repositories import cluster
 
 logger = logging.getLogger(__name__)

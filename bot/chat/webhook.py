@@ -31,13 +31,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.chat.inbox import REPLAYED_KEY
+from bot.chat.outage import outage
+from bot.chat.worker import stop_claiming
 from bot.clock import Clock
 from bot.errors import ConfigurationError
-from bot.health import check_health
-from bot.inbox import REPLAYED_KEY
-from bot.outage import outage
+from bot.ops.health import check_health
 from bot.settings import Settings
-from bot.worker import stop_claiming
 from storage.engine import Database
 from storage.repositories import cluster, updates
 
@@ -227,8 +227,8 @@ async def run_webhook_until_stopped(
     sweep: bool = True,
 ) -> None:
     """Serve the webhook until SIGINT/SIGTERM (or ``stop``), then shut down within seconds."""
-    from bot.app import install_stop_signals
-    from bot.services import SERVICES_KEY
+    from bot.chat.app import install_stop_signals
+    from bot.chat.services import SERVICES_KEY
 
     stop = stop or asyncio.Event()
     install_stop_signals(stop)

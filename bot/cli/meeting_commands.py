@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from bot.actions import meetings
 from bot.actions.meetings import MeetingView
+from bot.chat.delivery import TelegramSender, outbox_bot
 from bot.clock import system_clock
 from bot.dates import when
-from bot.delivery import TelegramSender, outbox_bot
 from bot.errors import ConfigurationError, DomainError, MeetingError
 from bot.settings import Settings
 from scheduler.outbox import DrainReport, OutboxWorker

@@ -9,9 +9,9 @@ from typing import Any
 
 from telegram.ext import CallbackContext
 
-from bot.chatlog import ChatRecorder
+from bot.chat.chatlog import ChatRecorder
+from bot.chat.concurrency import MemberLocks
 from bot.clock import Clock
-from bot.concurrency import MemberLocks
 from bot.domain.flood import FloodGate
 from bot.settings import Settings
 from storage.engine import Database

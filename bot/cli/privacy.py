@@ -1,6 +1,6 @@
 """``samenkracht person erase``, ``audit`` and ``privacy retention``: handling privacy.
 
-Registered on the main command group by ``bot.cli``; the work is done by the same actions
+Registered on the main command group by ``bot.cli.root``; the work is done by the same actions
 the chat commands ``/vergeetmij`` and ``/mijngegevens`` use.
 """
 
@@ -12,7 +12,7 @@ import json
 import click
 
 from bot.actions import privacy
-from bot.cli import _clear_errors, _run, _settings, main
+from bot.cli.root import _clear_errors, _run, _settings, main
 from bot.clock import system_clock
 from bot.errors import DomainError
 from bot.settings import Settings

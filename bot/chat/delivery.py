@@ -31,8 +31,9 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, Defaults, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import callbacks, documents, texts
-from bot.chatlog import ChatRecorder
+from bot import documents, texts
+from bot.chat import callbacks
+from bot.chat.chatlog import ChatRecorder
 from bot.clock import Clock
 from bot.dates import when
 from bot.domain import summary as composer

@@ -8,12 +8,12 @@ import logging
 from telegram import Bot
 
 from bot.actions import groups as group_actions
-from bot.app import build_application, run_polling_until_stopped
+from bot.chat.app import build_application, run_polling_until_stopped
 from bot.clock import system_clock
 from bot.domain.invites import invite_link, parse_lifetime
 from bot.errors import ConfigurationError, DomainError
-from bot.health import Health, check_health
-from bot.keys import check_encryption, encryption_keyring, invite_key
+from bot.ops.health import Health, check_health
+from bot.ops.keys import check_encryption, encryption_keyring, invite_key
 from bot.settings import Settings
 from storage import crypto
 from storage.engine import Database, is_sqlite
@@ -47,7 +47,7 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
         return 0
     assert settings.webhook_url is not None
     if settings.webhook_workers > 1:
-        from bot.supervisor import Supervisor, worker_command
+        from bot.ops.supervisor import Supervisor, worker_command
 
         if is_sqlite(settings.database_url):
             logger.warning("Several workers on one SQLite file: writes queue; use PostgreSQL")
@@ -72,8 +72,8 @@ def _check_webhook_settings(settings: Settings) -> None:
 
 
 async def _run_webhook(settings: Settings) -> None:
+    from bot.chat.webhook import run_webhook_until_stopped
     from bot.settings import parse_listen
-    from bot.webhook import run_webhook_until_stopped
 
     assert settings.telegram_bot_token is not None and settings.webhook_url is not None
     db = Database(settings.database_url)

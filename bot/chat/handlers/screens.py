@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks, texts
+from bot import texts
 from bot.actions.answering import (
     Notice,
     Outcome,
@@ -17,6 +17,7 @@ from bot.actions.answering import (
     Screen,
     ScreenKind,
 )
+from bot.chat import callbacks
 from bot.domain import forms
 from bot.domain.consent import CONSENT_VERSION
 

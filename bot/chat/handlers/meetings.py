@@ -20,15 +20,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, texts
+from bot import texts
 from bot.actions import meeting_drafts, meetings
 from bot.actions.meeting_drafts import Done, Draft
 from bot.actions.meetings import ReminderSettings
+from bot.chat import callbacks
+from bot.chat.handlers.common import Context, handling, language_of, remove_buttons, reply
+from bot.chat.services import services
 from bot.dates import when
 from bot.domain.calendar import LAST_WEEK, QUARTER_PATTERNS
 from bot.errors import MeetingError
-from bot.handlers.common import Context, handling, language_of, remove_buttons, reply
-from bot.services import services
 
 # What a MeetingError's reason says to a person.
 ERROR_TEXTS = {

@@ -13,9 +13,10 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import callbacks, texts
-from bot.concurrency import update_key
-from bot.services import services
+from bot import texts
+from bot.chat import callbacks
+from bot.chat.concurrency import update_key
+from bot.chat.services import services
 from storage.repositories import cluster, people, updates
 
 logger = logging.getLogger(__name__)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks, texts
+from bot import texts
 from bot.actions import answering, onboarding
 from bot.actions.answering import ScreenKind
+from bot.chat import callbacks
+from bot.chat.handlers.common import Context, handling, language_of, reply, take_button
+from bot.chat.handlers.screens import show
+from bot.chat.services import services
 from bot.domain.consent import CONSENT_VERSION
 from bot.errors import InviteError
-from bot.handlers.common import Context, handling, language_of, reply, take_button
-from bot.handlers.screens import show
-from bot.services import services
 from storage.models import Role
 
 

@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callbacks, texts
+from bot import texts
 from bot.actions import rounds
+from bot.chat import callbacks
+from bot.chat.handlers.common import Context, handling, language_of, remove_buttons, reply
+from bot.chat.services import Services, services
 from bot.dates import when
 from bot.errors import DomainError, NotAllowedError
-from bot.handlers.common import Context, handling, language_of, remove_buttons, reply
-from bot.services import Services, services
 
 
 def _button(text: str, data: callbacks.CallbackData) -> InlineKeyboardButton:

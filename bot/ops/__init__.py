@@ -1,0 +1,1 @@
+"""What belongs to an installation: keys, health, the worker supervisor, log redaction."""
