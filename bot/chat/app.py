@@ -9,7 +9,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
@@ -28,6 +28,7 @@ from bot.chat.outage import outage, polling_error
 from bot.chat.ratelimit import RetryingRateLimiter
 from bot.chat.services import SERVICES_KEY, Services
 from bot.clock import Clock, system_clock
+from bot.errors import ConfigurationError
 from bot.settings import Settings
 from storage.engine import Database
 from storage.outage import is_unreachable
@@ -193,3 +194,20 @@ async def run_polling_until_stopped(
         outbox_worker.stop_claiming(application)
         await application.updater.stop()
         await application.stop()
+
+
+async def bot_username(settings: Settings) -> str:
+    """Ask the Bot API for the bot's username (with a token; the playground has its own)."""
+    assert settings.telegram_bot_token is not None
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.bot_api_base_url,
+        base_file_url=settings.bot_api_file_url,
+    )
+    try:
+        async with bot:
+            return bot.username
+    except Exception:
+        raise ConfigurationError(
+            "Could not reach the Bot API to learn the bot's username; pass --bot-username"
+        ) from None

@@ -8,7 +8,11 @@ and call ``tick(application)`` themselves instead of waiting for the job.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
+import time as clock_time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,11 +21,15 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.chat.delivery import SummaryFiles, TelegramSender, outbox_bot
 from bot.chat.services import Services
+from bot.clock import system_clock
+from bot.errors import ConfigurationError
+from bot.settings import Settings
 from scheduler import retention
 from scheduler.outbox import DrainReport, OutboxWorker
 from scheduler.sync import sync_outbox
+from storage.engine import Database
 from storage.outage import OutageLog, is_unreachable
-from storage.repositories import cluster
+from storage.repositories import cluster, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -158,3 +166,76 @@ async def outbox_job(context: CallbackContext[Any, Any, Any, Any]) -> None:
         logger.exception("outbox tick failed; the next tick tries again")
     else:
         outage.fine()
+
+
+async def drain(
+    settings: Settings,
+    *,
+    until_empty: bool,
+    max_rate: float,
+    timeout: float,  # noqa: ASYNC109
+    backoff: float = 10.0,
+    lease: float = 120.0,
+) -> tuple[DrainReport, dict[str, int]]:
+    """``samenkracht outbox drain``: plan and send what is due with this process's own worker
+    (several may run at once)."""
+    if settings.telegram_bot_token is None:
+        raise ConfigurationError("outbox drain needs TELEGRAM_BOT_TOKEN")
+    bot = outbox_bot(
+        settings.telegram_bot_token.get_secret_value(),
+        settings.bot_api_base_url,
+        settings.bot_api_file_url,
+        max_rate=max_rate,
+    )
+    db = Database(settings.database_url)
+    try:
+        return await _drain(
+            db,
+            bot,
+            settings,
+            until_empty=until_empty,
+            timeout=timeout,
+            backoff=backoff,
+            lease=lease,
+        )
+    finally:
+        await db.dispose()
+
+
+async def _drain(
+    db: Database,
+    bot: ExtBot[Any],
+    settings: Settings,
+    *,
+    until_empty: bool,
+    timeout: float,  # noqa: ASYNC109
+    backoff: float,
+    lease: float,
+) -> tuple[DrainReport, dict[str, int]]:
+    total = DrainReport()
+    worker = OutboxWorker(
+        db,
+        TelegramSender(bot, settings.zone, system_clock),
+        system_clock,
+        backoff=timedelta(seconds=backoff),
+        lease=timedelta(seconds=lease),
+    )
+    # SIGTERM: finish the chunk in hand, hand back the rest of the claim, exit.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, worker.stop)
+    async with bot:
+        async with db.write() as session:
+            await sync_outbox(session, system_clock(), settings.zone)
+        deadline = clock_time.monotonic() + timeout
+        while not worker.stopping:
+            report = await worker.drain()
+            total.add(report)
+            total.paused += report.paused
+            async with db.read() as session:
+                left = await outbox.unfinished(session)
+            if not until_empty or left == 0 or clock_time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.2)
+    async with db.read() as session:
+        counts = await outbox.status_counts(session)
+    return total, counts

@@ -1,45 +1,33 @@
 """``samenkracht keys …``: the encryption keys at rest: status, rotate, generate.
 
-Registered on the main command group by ``bot.cli.root``. Keys come from SAMENKRACHT_ENCRYPTION_KEY
+Added to the root command group by ``bot.cli.root``. Keys come from SAMENKRACHT_ENCRYPTION_KEY
 (``id:base64key,…``, newest last) or, in the playground, the local key file.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable
 
 import click
 
-from bot.cli.root import _clear_errors, _run, _settings, main
+from bot.cli.common import clear_errors, open_database, run_async, settings_of
 from bot.ops.keys import check_encryption
 from bot.settings import Settings
 from storage import crypto
-from storage.engine import Database
 from storage.errors import KeyringError
-from storage.migrate import upgrade
 from storage.repositories import encryption
 
 DEFAULT_BATCH = 200
 
 
-async def _database(settings: Settings) -> Database:
-    await asyncio.to_thread(upgrade, settings.database_url)
-    return Database(settings.database_url)
-
-
 async def key_status(settings: Settings) -> dict[str, Counter[str]]:
     """Count the stored values of every encrypted column per key id."""
-    db = await _database(settings)
-    try:
-        async with db.read() as session:
-            return {
-                str(column): await encryption.key_counts(session, column)
-                for column in encryption.encrypted_columns()
-            }
-    finally:
-        await db.dispose()
+    async with open_database(settings) as db, db.read() as session:
+        return {
+            str(column): await encryption.key_counts(session, column)
+            for column in encryption.encrypted_columns()
+        }
 
 
 async def rotate(
@@ -53,8 +41,7 @@ async def rotate(
     where it stopped. ``on_batch`` hears how many values each batch handled.
     """
     keyring = crypto.active_keyring()
-    db = await _database(settings)
-    try:
+    async with open_database(settings) as db:
         await check_encryption(db)
         total = 0
         for column in encryption.encrypted_columns():
@@ -70,23 +57,21 @@ async def rotate(
                 total += rotated
                 on_batch(rotated)
         return total
-    finally:
-        await db.dispose()
 
 
-@main.group()
+@click.group()
 def keys() -> None:
     """Encryption keys at rest (SAMENKRACHT_ENCRYPTION_KEY)."""
 
 
 @keys.command("status")
 @click.pass_context
-@_clear_errors
+@clear_errors
 def keys_status(context: click.Context) -> None:
     """Count the stored texts per key id, and how many wait for rotation."""
     newest = crypto.active_keyring().newest_id
     totals: Counter[str] = Counter()
-    for column, counts in _run(key_status(_settings(context))).items():
+    for column, counts in run_async(key_status(settings_of(context))).items():
         totals.update(counts)
         shown = " ".join(f"{key_id}={n}" for key_id, n in sorted(counts.items())) or "empty"
         click.echo(f"{column}: {shown}")
@@ -99,15 +84,15 @@ def keys_status(context: click.Context) -> None:
 @keys.command("rotate")
 @click.option("--batch-size", type=click.IntRange(1), default=DEFAULT_BATCH, show_default=True)
 @click.pass_context
-@_clear_errors
+@clear_errors
 def keys_rotate(context: click.Context, batch_size: int) -> None:
     """Re-encrypt every stored text under the newest key (safe to interrupt and run again)."""
-    settings = _settings(context)
+    settings = settings_of(context)
     newest = crypto.active_keyring().newest_id
-    counts = _run(key_status(settings))
+    counts = run_async(key_status(settings))
     waiting = sum(n for c in counts.values() for key_id, n in c.items() if key_id != newest)
     with click.progressbar(length=waiting, label=f"Re-encrypting under {newest}") as bar:
-        done = _run(rotate(settings, batch_size, on_batch=bar.update))
+        done = run_async(rotate(settings, batch_size, on_batch=bar.update))
     click.echo(f"{done} texts re-encrypted; every stored text is under key {newest}.")
 
 

@@ -1,24 +1,28 @@
-"""What the CLI commands do, kept apart from argument parsing."""
+"""``samenkracht run``, ``status`` and ``db upgrade``: start the bot, ask how it is, migrate.
+
+``run_bot`` is the composition root: it checks the keys, migrates, and starts the chat wing on
+Telegram (long polling or webhook workers) or, without a token, the local playground.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sys
 
-from telegram import Bot
+import click
 
-from bot.actions import groups as group_actions
 from bot.chat.app import build_application, run_polling_until_stopped
+from bot.cli.common import clear_errors, open_database, run_async, settings_of
 from bot.clock import system_clock
-from bot.domain.invites import invite_link, parse_lifetime
-from bot.errors import ConfigurationError, DomainError
+from bot.errors import ConfigurationError
 from bot.ops.health import Health, check_health
 from bot.ops.keys import check_encryption, encryption_keyring, invite_key
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from storage import crypto
-from storage.engine import Database, is_sqlite
+from storage.engine import is_sqlite
 from storage.migrate import upgrade
-from storage.models import Role
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +80,7 @@ async def _run_webhook(settings: Settings) -> None:
     from bot.settings import parse_listen
 
     assert settings.telegram_bot_token is not None and settings.webhook_url is not None
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings, migrate=False) as db:  # run_bot migrated already
         application = build_application(
             settings, db, invite_key(settings), token=settings.telegram_bot_token.get_secret_value()
         )
@@ -87,86 +90,82 @@ async def _run_webhook(settings: Settings) -> None:
             url=settings.webhook_url,
             listen=parse_listen(settings.webhook_listen),
         )
-    finally:
-        await db.dispose()
 
 
 async def _check_keys(settings: Settings) -> None:
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings, migrate=False) as db:
         await check_encryption(db)
-    finally:
-        await db.dispose()
 
 
 async def _run_on_telegram(settings: Settings) -> None:
     assert settings.telegram_bot_token is not None
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings, migrate=False) as db:  # run_bot migrated already
         application = build_application(
             settings, db, invite_key(settings), token=settings.telegram_bot_token.get_secret_value()
         )
         await run_polling_until_stopped(application)
-    finally:
-        await db.dispose()
 
 
 async def installation_health(settings: Settings) -> Health:
     """The health report ``samenkracht status`` prints (no migration: it only looks)."""
-    db = Database(settings.database_url)
-    try:
+    async with open_database(settings, migrate=False) as db:
         return await check_health(db, system_clock)
-    finally:
-        await db.dispose()
 
 
-async def create_group(settings: Settings, name: str, topic: str, contact: str) -> int:
-    await asyncio.to_thread(upgrade, settings.database_url)
-    db = Database(settings.database_url)
-    try:
-        async with db.write() as session:
-            group = await group_actions.create_group(session, name, topic, contact)
-            return group.id
-    finally:
-        await db.dispose()
+@click.command()
+@click.option(
+    "--webhook", is_flag=True, help="Receive updates at a public URL instead of long polling."
+)
+@click.option("--url", default=None, help="The public HTTPS URL (WEBHOOK_URL).")
+@click.option("--listen", default=None, help="HOST:PORT to serve on (WEBHOOK_LISTEN).")
+@click.option("--workers", type=int, default=None, help="Processes (WEBHOOK_WORKERS).")
+@click.pass_context
+@clear_errors
+def run(
+    context: click.Context,
+    webhook: bool,
+    url: str | None,
+    listen: str | None,
+    workers: int | None,
+) -> None:
+    """Run the bot: on Telegram with a token, else the local playground in your browser.
+
+    With --webhook, Telegram posts updates to --url and several processes (--workers) on one
+    PostgreSQL may serve it; GET /healthz tells a load balancer whether a process is well.
+    """
+    overrides = {"webhook_url": url, "webhook_listen": listen, "webhook_workers": workers}
+    chosen = {name: value for name, value in overrides.items() if value is not None}
+    settings = load_settings(**chosen) if chosen else settings_of(context)
+    sys.exit(run_bot(settings, webhook=webhook))
 
 
-async def create_invite(
-    settings: Settings, group_id: int, role: str, expires: str, bot_username: str | None
-) -> tuple[str, str, str]:
-    try:
-        lifetime = parse_lifetime(expires)
-    except ValueError as error:
-        raise DomainError(f"--expires: {error}") from None
-    username = bot_username or await _bot_username(settings)
-    await asyncio.to_thread(upgrade, settings.database_url)
-    db = Database(settings.database_url)
-    try:
-        async with db.write() as session:
-            new = await group_actions.create_invite(
-                session, group_id, Role(role), lifetime, invite_key(settings), system_clock()
-            )
-    finally:
-        await db.dispose()
-    local = new.expires_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z")
-    return invite_link(username, new.code), new.code, local
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+@clear_errors
+def status(context: click.Context, as_json: bool) -> None:
+    """How this installation stands: database, schema, members, rounds, the outbox.
+
+    Exit code 0 when the database answers and its schema is current, 1 otherwise.
+    """
+    health = run_async(installation_health(settings_of(context)))
+    if as_json:
+        click.echo(json.dumps(health.as_json(), indent=2))
+    else:
+        for line in health.lines():
+            click.echo(line)
+    sys.exit(0 if health.ok else 1)
 
 
-async def _bot_username(settings: Settings) -> str:
-    """Ask the Bot API for the bot's username (the playground's when there is no token)."""
-    if settings.telegram_bot_token is None:
-        from bot.playground.run import PLAYGROUND_BOT_USERNAME
+@click.group()
+def db() -> None:
+    """Database schema."""
 
-        return PLAYGROUND_BOT_USERNAME
-    bot = Bot(
-        settings.telegram_bot_token.get_secret_value(),
-        base_url=settings.bot_api_base_url,
-        base_file_url=settings.bot_api_file_url,
-    )
-    try:
-        async with bot:
-            return bot.username
-    except Exception:
-        raise ConfigurationError(
-            "Could not reach the Bot API to learn the bot's username; pass --bot-username"
-        ) from None
+
+@db.command("upgrade")
+@click.pass_context
+@clear_errors
+def db_upgrade(context: click.Context) -> None:
+    """Bring the database schema up to date."""
+    upgrade(settings_of(context).database_url)
+    click.echo("Database schema is up to date.")
