@@ -36,6 +36,25 @@ FLUSH_SECONDS = 5.0  # how long a stopping process waits for its handled-marks t
 REPLAYED_KEY = "samenkracht.replayed"  # Telegram keeps unconfirmed updates for 24 hours
 
 
+def unreadable_update_id(item: object) -> int | None:
+    """The id of an update python-telegram-bot cannot parse (None: readable, or no id at all).
+
+    Logs one line naming the update id and the kind of error, never the update's content.
+    """
+    if not isinstance(item, dict) or not isinstance(item.get("update_id"), int):
+        return None
+    try:
+        Update.de_json(item, None)
+    except Exception as error:  # any failure to read it is the same fact: it cannot be read
+        logger.warning(
+            "Update %d cannot be read (%s); set aside, the bot goes on with the next",
+            item["update_id"],
+            type(error).__name__,
+        )
+        return int(item["update_id"])
+    return None
+
+
 class InboxRequest(HTTPXRequest):
     """The ``getUpdates`` connection: records each fetched update before returning it."""
 
@@ -66,7 +85,42 @@ class InboxRequest(HTTPXRequest):
         )
         if status == 200 and url.endswith("/getUpdates"):
             await self._record(payload)
+            payload = await self._set_aside_unreadable(payload)
         return status, payload
+
+    async def _set_aside_unreadable(self, payload: bytes) -> bytes:
+        """Swap each update python-telegram-bot cannot read for a bare one (its id only).
+
+        Otherwise one bad update fails every ``getUpdates`` on the same batch, and no member
+        gets an answer. The bare update moves the offset past it and reaches no handler; the
+        original stays in the inbox, set aside for inspection (see ``set_aside``).
+        """
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            return payload
+        result = body.get("result") if isinstance(body, dict) else None
+        if not isinstance(result, list):
+            return payload
+        unreadable = {
+            index: update_id
+            for index, item in enumerate(result)
+            if (update_id := unreadable_update_id(item)) is not None
+        }
+        if not unreadable:
+            return payload
+        await keep_trying(
+            partial(self._set_aside, list(unreadable.values())),
+            outage,
+            "setting aside unreadable updates",
+        )
+        for index, update_id in unreadable.items():
+            result[index] = {"update_id": update_id}
+        return json.dumps(body).encode()
+
+    async def _set_aside(self, update_ids: list[int]) -> None:
+        async with self.db.write() as session:
+            await updates.set_aside(session, self.bot_id, update_ids, self.clock())
 
     async def _record(self, payload: bytes) -> None:
         try:
@@ -155,6 +209,11 @@ async def replay_unhandled(application: Application, db: Database, clock: Clock)
     async with db.write() as session:
         await updates.prune_updates(session, clock() - KEEP_HANDLED)
         pending = await updates.unhandled_received(session, application.bot.id)
+    unreadable = [u for p in pending if (u := unreadable_update_id(p)) is not None]
+    if unreadable:
+        async with db.write() as session:
+            await updates.set_aside(session, application.bot.id, unreadable, clock())
+    pending = [p for p in pending if int(p["update_id"]) not in unreadable]
     replayed = application.bot_data.setdefault(REPLAYED_KEY, set())
     for payload in pending:
         replayed.add(int(payload["update_id"]))

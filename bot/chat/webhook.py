@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.chat.inbox import REPLAYED_KEY
+from bot.chat.inbox import REPLAYED_KEY, unreadable_update_id
 from bot.chat.outage import outage
 from bot.chat.worker import stop_claiming
 from bot.clock import Clock
@@ -152,20 +152,21 @@ class WebhookServer:
             return web.Response(status=400)
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             return web.Response(status=400)
-        try:
-            update = Update.de_json(payload, self.application.bot)
-        except (TelegramError, TypeError, ValueError, KeyError):
-            return web.Response(status=400)
+        # An update the bot cannot read is stored and set aside (logged once, without its
+        # content) and acknowledged, so Telegram does not offer it again and again.
+        unreadable = unreadable_update_id(payload) is not None
         try:
             async with self.db.write() as session:
-                new = await updates.record_received(
-                    session, self.application.bot.id, [payload], self.clock()
-                )
+                bot_id, now = self.application.bot.id, self.clock()
+                new = await updates.record_received(session, bot_id, [payload], now)
+                if unreadable:
+                    await updates.set_aside(session, bot_id, [payload["update_id"]], now)
         except (SQLAlchemyError, OSError) as error:
             outage.trouble("receiving an update", error)
             return web.Response(status=503)  # not stored: Telegram will deliver it again
         outage.fine()
-        if new:
+        if new and not unreadable:
+            update = Update.de_json(payload, self.application.bot)
             self._queued[update.update_id] = time.monotonic()
             await self.application.update_queue.put(update)
         return web.Response(status=200)

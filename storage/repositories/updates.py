@@ -74,6 +74,24 @@ async def mark_received_handled(
     await session.execute(statement)
 
 
+async def set_aside(
+    session: AsyncSession, bot_id: int, update_ids: Collection[int], at: datetime
+) -> None:
+    """Put fetched updates the bot cannot read out of the way: never replayed, never handled,
+    their payload kept for inspection until ``prune_updates`` forgets them."""
+    if not update_ids:
+        return
+    await session.execute(
+        update(ReceivedUpdate)
+        .where(
+            ReceivedUpdate.bot_id == bot_id,
+            ReceivedUpdate.update_id.in_(list(update_ids)),
+            ReceivedUpdate.handled_at.is_(None),
+        )
+        .values(handled_at=at)
+    )
+
+
 async def unhandled_received(session: AsyncSession, bot_id: int) -> list[dict[str, Any]]:
     """Updates fetched but never finished (the process stopped first), oldest first."""
     statement = (

@@ -364,3 +364,24 @@ async def test_without_its_database_a_process_answers_503_so_telegram_retries(bo
         assert body["ok"] is False and body["database"].startswith("unreachable")
     finally:
         await stop_webhook(running)
+
+
+async def test_an_update_the_bot_cannot_read_is_set_aside_with_200(
+    db, clock, webhook, webhook_member, caplog
+):
+    await joined(db, clock, webhook_member)
+    forged = {"update_id": 9100, "poll": {"id": "vervalst"}}  # a poll without its fields
+    with caplog.at_level("WARNING"):
+        assert await post(webhook.url, forged, secret_token(webhook.settings)) == 200
+    async with db.read() as session:
+        row = await session.get(ReceivedUpdate, (webhook.application.bot.id, 9100))
+    assert row is not None and row.handled_at is not None  # set aside: never replayed
+    assert row.payload == forged  # kept for inspection until pruned
+    lines = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert lines == [
+        "Update 9100 cannot be read (TypeError); set aside, the bot goes on with the next"
+    ]
+    assert "vervalst" not in caplog.text
+    await webhook_member.say("Na de vervalste update")
+    await webhook_member.reply("Vraag 2 van 3", timeout=20)
+    assert await stored_answers(db) == ["Na de vervalste update"]
