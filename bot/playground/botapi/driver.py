@@ -501,6 +501,8 @@ class DriverApi:
         kind, payload = body.get("kind"), body.get("payload")
         if not isinstance(kind, str) or not kind:
             raise DriverError("kind is required (an update field such as message or poll)")
+        if not isinstance(payload, dict):
+            raise DriverError("payload must be an object")
         update_id = bot.push_update(kind, payload)
         return web.json_response({"update_id": update_id})
 
