@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -99,9 +100,17 @@ async def unknown_button(update: Update, context: Context) -> None:
 
 
 async def not_private(update: Update, context: Context) -> None:
-    """Tell a group or channel, once, that the bot works in private chats only; stop there."""
+    """Tell a group, once, that the bot works in private chats only; stop there.
+
+    A channel post (no person sent it) and any update without a user get no answer at all.
+    """
     chat = update.effective_chat
-    if chat is not None and update.effective_message is not None:
+    if (
+        chat is not None
+        and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+        and update.effective_user is not None
+        and update.effective_message is not None
+    ):
         found = services(context)
         async with found.db.write() as session:
             first_time = await updates.record_chat_notice(session, chat.id, found.clock())
