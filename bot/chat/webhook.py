@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 import socket
 import time
@@ -146,9 +147,11 @@ class WebhookServer:
             return web.Response(status=403)
         if not self.accepting:
             return web.Response(status=503)  # Telegram retries; another process takes it
+        if request.content_type != "application/json":
+            return web.Response(status=415)  # Telegram always posts JSON
         try:
-            payload = await request.json()
-        except ValueError:
+            payload = json.loads(await request.read())
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
             return web.Response(status=400)
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             return web.Response(status=400)

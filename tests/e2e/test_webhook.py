@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -385,3 +386,28 @@ async def test_an_update_the_bot_cannot_read_is_set_aside_with_200(
     await webhook_member.say("Na de vervalste update")
     await webhook_member.reply("Vraag 2 van 3", timeout=20)
     assert await stored_answers(db) == ["Na de vervalste update"]
+
+
+async def post_raw(url: str, body: bytes, content_type: str, secret: str) -> int:
+    headers = {SECRET_HEADER: secret, "Content-Type": content_type}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(url, content=body, headers=headers)
+    return response.status_code
+
+
+async def test_a_deeply_nested_body_is_a_400_not_a_crash(db, webhook):
+    deep = b'{"update_id": 1, "message": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert (
+        await post_raw(webhook.url, deep, "application/json", secret_token(webhook.settings)) == 400
+    )
+    async with db.read() as session:
+        assert await count(session, ReceivedUpdate) == 0
+
+
+async def test_a_body_that_is_not_json_by_its_content_type_is_refused(db, webhook):
+    body = json.dumps(text_update(850003, "hallo", 1)).encode()
+    secret = secret_token(webhook.settings)
+    assert await post_raw(webhook.url, body, "text/plain", secret) == 415
+    async with db.read() as session:
+        assert await count(session, ReceivedUpdate) == 0
+    assert await post_raw(webhook.url, body, "application/json; charset=utf-8", secret) == 200
