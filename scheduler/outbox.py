@@ -37,8 +37,10 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.errors import (
     Ambiguous,
@@ -48,6 +50,7 @@ from scheduler.errors import (
     Rejected,
     Unreachable,
 )
+from scheduler.planner import after_quiet_hours
 from storage.engine import Database
 from storage.models import OutboxStatus
 from storage.outage import OutageLog, keep_trying
@@ -114,8 +117,10 @@ class OutboxWorker:
         backoff: timedelta = timedelta(seconds=10),
         backoff_cap: timedelta = timedelta(minutes=15),
         sleep: Sleep = asyncio.sleep,
+        zone: tzinfo | None = None,
     ) -> None:
         self.db = db
+        self.zone = zone  # where quiet hours are kept (None: not checked at sending time)
         self.sender = sender
         self.clock = clock
         self.name = name or worker_id()
@@ -155,6 +160,7 @@ class OutboxWorker:
                     claimed = await outbox.claim_due(
                         session, self.name, now, self.lease, self.batch
                     )
+                    claimed = await self._hold_back_quiet(session, claimed, now)
                 if not claimed:
                     break
                 report.claimed += len(claimed)
@@ -162,6 +168,31 @@ class OutboxWorker:
         if report.claimed or report.expired or report.ambiguous:
             logger.info("outbox drained by %s: %s", self.name, report)
         return report
+
+    async def _hold_back_quiet(
+        self, session: AsyncSession, claimed: list[ClaimedMessage], now: datetime
+    ) -> list[ClaimedMessage]:
+        """Give back what would reach someone inside their quiet hours now, due at their end.
+
+        The planner already plans around quiet hours, but a message can be late (the bot was
+        down, or the playground's clock jumped): it must still wait for the end of quiet hours
+        at the moment it is sent.
+        """
+        if self.zone is None:
+            return claimed
+        people = {m.person_id for m in claimed if m.person_id is not None}
+        quiet = await outbox.quiet_hours_of(session, people)
+        ready: list[ClaimedMessage] = []
+        for message in claimed:
+            start, end = (
+                quiet.get(message.person_id, (None, None)) if message.person_id else (None, None)
+            )
+            until = after_quiet_hours(now, start, end, self.zone)
+            if until > now:
+                await outbox.release(session, [message.id], self.name, due_at=until)
+            else:
+                ready.append(message)
+        return ready
 
     async def _send_batch(self, claimed: list[ClaimedMessage], report: DrainReport) -> None:
         for start in range(0, len(claimed), self.chunk):

@@ -74,7 +74,7 @@ def install(
     files = SummaryFiles(services.db, settings.samenkracht_templates_dir)
     sender = TelegramSender(bot, settings.zone, services.clock, files)
     sender.recorder = services.recorder
-    worker = OutboxWorker(services.db, sender, services.clock)
+    worker = OutboxWorker(services.db, sender, services.clock, zone=settings.zone)
     runtime = OutboxRuntime(worker=worker, bot=bot, services=services)
     application.bot_data[OUTBOX_KEY] = runtime
     if interval is not None and application.job_queue is not None:
@@ -219,6 +219,7 @@ async def _drain(
         system_clock,
         backoff=timedelta(seconds=backoff),
         lease=timedelta(seconds=lease),
+        zone=settings.zone,
     )
     # SIGTERM: finish the chunk in hand, hand back the rest of the claim, exit.
     with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from scheduler.outbox import OutboxWorker
 from storage.engine import Database
 from storage.models import OutboxMessage, OutboxStatus, Person
 from storage.repositories import outbox
-from support import GoesAway
+from support import FakeClock, GoesAway
 
 LEASE = timedelta(minutes=2)
 
@@ -264,3 +265,48 @@ async def test_outcomes_left_to_lease_recovery_after_a_whole_lease_of_outage(db,
     async with db.write() as session:
         assert await outbox.recover_leases(session, clock()) == (0, 1)
     assert await statuses(db) == {"test:0": "ambiguous"}
+
+
+async def test_a_late_message_still_waits_for_the_end_of_quiet_hours(db):
+    """Due at 08:00, but the bot was down: at 00:13 (inside 21:00–08:00) it is not sent, and
+    it goes at 08:00, whatever the planner says meanwhile about its (past) due time."""
+    zone = ZoneInfo("Europe/Amsterdam")
+    clock = FakeClock(datetime(2026, 12, 3, 0, 13, tzinfo=zone).astimezone(UTC))
+    async with db.write() as session:
+        person = Person(telegram_id=556, quiet_hours_start=21 * 60, quiet_hours_end=8 * 60)
+        awake = Person(telegram_id=557, quiet_hours_start=12 * 60, quiet_hours_end=13 * 60)
+        session.add_all([person, awake])
+        await session.flush()
+        ids = (person.id, awake.id)
+    yesterday_eight = datetime(2026, 12, 2, 8, 0, tzinfo=zone).astimezone(UTC)
+    for key, person_id in (("quiet", ids[0]), ("awake", ids[1])):
+        async with db.write() as session:
+            await outbox.add_messages(
+                session,
+                [
+                    {
+                        "purpose_key": key,
+                        "person_id": person_id,
+                        "chat_id": 556,
+                        "payload": {},
+                        "due_at": yesterday_eight,
+                        "not_after": None,
+                    }
+                ],
+            )
+    sender = ScriptedSender({})
+    worker = OutboxWorker(db, sender, clock, zone=zone)
+    await worker.drain()
+    assert sender.delivered == ["awake"]  # not in their quiet hours: late, but sent now
+    async with db.read() as session:
+        row = (
+            await session.execute(select(OutboxMessage).where(OutboxMessage.purpose_key == "quiet"))
+        ).scalar_one()
+    eight_today = datetime(2026, 12, 3, 8, 0, tzinfo=zone).astimezone(UTC)
+    assert (row.status, row.due_at, row.attempts) == (OutboxStatus.PENDING, eight_today, 0)
+    clock.advance(hours=7, minutes=46)  # 07:59
+    await worker.drain()
+    assert sender.delivered == ["awake"]
+    clock.advance(minutes=1)  # 08:00
+    await worker.drain()
+    assert sender.delivered == ["awake", "quiet"]
