@@ -377,7 +377,8 @@ async def test_an_update_the_bot_cannot_read_is_set_aside_with_200(
     async with db.read() as session:
         row = await session.get(ReceivedUpdate, (webhook.application.bot.id, 9100))
     assert row is not None and row.handled_at is not None  # set aside: never replayed
-    assert row.payload == forged  # kept for inspection until pruned
+    kept = updates.open_payload(webhook.application.bot.id, 9100, row.payload)
+    assert kept == forged  # kept (encrypted) for inspection until pruned
     lines = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
     assert lines == [
         "Update 9100 cannot be read (TypeError); set aside, the bot goes on with the next"
