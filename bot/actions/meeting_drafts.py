@@ -96,7 +96,7 @@ async def _person_id(session: AsyncSession, telegram_id: int) -> int:
 
 
 async def _row(session: AsyncSession, person_id: int, now: datetime) -> FlowState | None:
-    row = await session.get(FlowState, person_id)
+    row = await flows.flow_state(session, person_id)
     if row is None or row.flow != FLOW or row.updated_at < now - LIFETIME:
         return None
     return row
@@ -227,10 +227,7 @@ async def start(
     elif len(groups) == 1:
         state["group_id"] = groups[0].id
         state["step"] = _next_step(state)
-    row = FlowState(person_id=person_id, flow=FLOW, data={}, updated_at=now)
-    _save(row, state, now)
-    session.add(row)
-    await session.flush()
+    await flows.add_flow_state(session, person_id, FLOW, dict(state), now)
     return await _draft(session, telegram_id, state, now, zone)
 
 

@@ -63,3 +63,18 @@ async def end_flows(session: AsyncSession, person_id: int, abandoned_before: dat
             or_(FlowState.person_id == person_id, FlowState.updated_at < abandoned_before)
         )
     )
+
+
+async def flow_state(session: AsyncSession, person_id: int) -> FlowState | None:
+    """Return the person's flow state row (any flow), if any."""
+    return await session.get(FlowState, person_id)
+
+
+async def add_flow_state(
+    session: AsyncSession, person_id: int, flow: str, data: dict[str, Any], at: datetime
+) -> FlowState:
+    """Store the state of a flow the person begins (they have no other: see ``end_flows``)."""
+    row = FlowState(person_id=person_id, flow=flow, data=data, updated_at=at)
+    session.add(row)
+    await session.flush()
+    return row
