@@ -108,7 +108,7 @@ async def wipe_chat(update: Update, context: Context) -> None:
     language = await language_of(update, context)
     lines = [texts.t(language, "wipe.done" if wiped_others else "wipe.nothing")]
     if wipe.too_old:
-        lines.append(texts.t(language, "wipe.too_old", count=wipe.too_old))
+        lines.append(texts.tn(language, "wipe.too_old", wipe.too_old))
     lines.append(texts.t(language, "wipe.how_to"))
     await reply(update, "\n\n".join(lines))
 
