@@ -61,7 +61,7 @@ class MeetingError(DomainError):
 
     ``reason`` is a stable word the handlers and the CLI turn into a text: "not_facilitator",
     "not_member", "not_found", "past", "over", "cancelled", "no_such_date", "no_such_time",
-    "ambiguous_time", "bad_date".
+    "ambiguous_time", "bad_date", "bad_time".
     """
 
     def __init__(self, reason: str, detail: str = "") -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,11 +106,53 @@ _WORDS = re.compile(r"^(\d{1,2})\s+([a-z]+)(?:\s+(\d{4}))?$")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 
 
+_WEEKDAYS = {
+    **{
+        name: number
+        for number, name in enumerate(
+            ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+        )
+    },
+    **{
+        name: number
+        for number, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+}
+_IN_DAYS = re.compile(r"^(?:over|in) (\d{1,3}) (dag|dagen|day|days|week|weken|weeks)$")
+_NEXT_WEEK = re.compile(r"^(?:volgende week (\w+)|(\w+) volgende week|next week (\w+))$")
+_COMING = re.compile(r"^(?:a\.?s\.? |aanstaande |komende |next |this )?(\w+)$")
+
+
+def relative_date(text: str, today: date) -> date | None:
+    """Read the common relative forms: "morgen", "overmorgen", "dinsdag" (the next one),
+    "volgende week dinsdag", "over 2 weken" (and their English twins); None for anything else."""
+    cleaned = " ".join(text.strip().lower().split())
+    fixed = {"vandaag": 0, "today": 0, "morgen": 1, "tomorrow": 1, "overmorgen": 2}
+    if cleaned in fixed:
+        return today + timedelta(days=fixed[cleaned])
+    if match := _IN_DAYS.match(cleaned):
+        weeks = match[2].startswith(("week", "weken"))
+        return today + timedelta(days=int(match[1]) * (7 if weeks else 1))
+    if (match := _NEXT_WEEK.match(cleaned)) and (match[1] or match[2] or match[3]) in _WEEKDAYS:
+        weekday = _WEEKDAYS[match[1] or match[2] or match[3]]
+        monday_next_week = today + timedelta(days=7 - today.weekday())
+        return monday_next_week + timedelta(days=weekday)
+    if (match := _COMING.match(cleaned)) and match[1] in _WEEKDAYS:
+        ahead = (_WEEKDAYS[match[1]] - today.weekday()) % 7 or 7  # the next one, not today
+        return today + timedelta(days=ahead)
+    return None
+
+
 def parse_date(text: str, today: date) -> date:
-    """Read "3-6-2026", "2026-06-03", "3 juni 2026" or "3 juni" (the next such day).
+    """Read "3-6-2026", "2026-06-03", "3 juni 2026", "3 juni" (the next such day) or a relative
+    form ("morgen", "dinsdag", "volgende week dinsdag", "over 2 weken").
 
     Raises MeetingError("bad_date") when unreadable, ("no_such_date") for e.g. 31 juni.
     """
+    if (relative := relative_date(text, today)) is not None:
+        return relative
     cleaned = " ".join(text.strip().lower().split())
     year: int | None
     if match := _ISO.match(cleaned):
@@ -161,7 +203,7 @@ def parse_time(text: str) -> time:
     """Read "19:30" or "19.30"."""
     match = _TIME.match(text.strip())
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise MeetingError("bad_date", text)
+        raise MeetingError("bad_time", text)
     return time(int(match[1]), int(match[2]))
 
 

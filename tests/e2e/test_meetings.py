@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from bot.actions import meetings
@@ -463,7 +465,7 @@ async def test_a_series_time_can_be_typed_and_a_typed_word_at_a_button_step_pass
     )
     await facilitator.reply("Hoe laat beginnen")
     await facilitator.say("25:00")
-    await facilitator.reply("Ik begrijp de datum of tijd niet")
+    await facilitator.reply("Ik begrijp die tijd niet")
     await facilitator.say("10:15")
     await facilitator.reply("Waar zijn de bijeenkomsten?")
     await facilitator.say("Bibliotheek")
@@ -614,6 +616,24 @@ async def test_members_other_facilitators_and_strangers_are_refused(
     assert pending == []
 
 
+async def test_a_date_typed_as_words_is_understood(db, clock, botapi, driver, application):
+    """ "volgende week dinsdag" was not understood; the usual Dutch relative forms are."""
+    await facilitated_world(db, botapi)
+    facilitator = Member(driver, 700001)
+    await menu(facilitator, "Nieuwe bijeenkomst")
+    await facilitator.reply("Op welke datum")
+    await facilitator.say("volgende week dinsdag")
+    await facilitator.reply("Hoe laat")
+    await facilitator.say("19:30")
+    await facilitator.reply("Waar is de bijeenkomst?")
+    await facilitator.say("Stadhuis")
+    await facilitator.press(await facilitator.reply("Welke thema's"), "Overslaan")
+    summary = await facilitator.reply("Klopt dit?")
+    today = clock().astimezone(ZoneInfo("Europe/Amsterdam")).date()
+    tuesday = today + timedelta(days=7 - today.weekday() + 1)
+    assert format_date(tuesday, "d MMMM yyyy", locale="nl") in summary["text"]
+
+
 async def test_a_photo_or_voice_where_a_date_is_expected(db, clock, botapi, driver, application):
     await facilitated_world(db, botapi)
     facilitator = Member(driver, 700001)
@@ -632,7 +652,7 @@ async def test_a_photo_or_voice_where_a_date_is_expected(db, clock, botapi, driv
     [
         ([], "1-1-2020", "al voorbij", "Op welke datum"),
         ([], "31-2-2027", "Die datum bestaat niet", "Op welke datum"),
-        ([], "volgende week", "Ik begrijp de datum", "Op welke datum"),
+        ([], "volgende week", "Ik begrijp die datum niet", "Op welke datum"),
         (["23-11-2026"], "09:00", "al voorbij", "Hoe laat"),  # today, but already past
         (["31-10-2027"], "02:30", "Die tijd komt twee keer voor", "Hoe laat"),
         (["3-3-2027", "19:30"], "x" * 5000, "hoogstens 500 tekens", "Waar is de bijeenkomst?"),

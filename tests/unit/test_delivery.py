@@ -151,6 +151,20 @@ TODAY = date(2026, 5, 20)
         ("1 mei", date(2027, 5, 1)),
         ("3 June", date(2026, 6, 3)),
         ("29-2-2028", date(2028, 2, 29)),
+        # Relative forms (2026-05-20 is a Wednesday).
+        ("morgen", date(2026, 5, 21)),
+        ("overmorgen", date(2026, 5, 22)),
+        ("vandaag", date(2026, 5, 20)),
+        ("dinsdag", date(2026, 5, 26)),
+        ("woensdag", date(2026, 5, 27)),  # the next one, not today
+        ("a.s. vrijdag", date(2026, 5, 22)),
+        ("volgende week dinsdag", date(2026, 5, 26)),
+        ("Volgende week  vrijdag", date(2026, 5, 29)),
+        ("dinsdag volgende week", date(2026, 5, 26)),
+        ("over 2 weken", date(2026, 6, 3)),
+        ("over 3 dagen", date(2026, 5, 23)),
+        ("next week tuesday", date(2026, 5, 26)),
+        ("tomorrow", date(2026, 5, 21)),
     ],
 )
 def test_parse_date(text: str, expected: date) -> None:
@@ -163,7 +177,8 @@ def test_parse_date(text: str, expected: date) -> None:
         ("31 juni", "no_such_date"),
         ("31-6-2026", "no_such_date"),
         ("29-2-2027", "no_such_date"),
-        ("morgen", "bad_date"),
+        ("volgende week", "bad_date"),
+        ("over dinsdag", "bad_date"),
         ("3 flurp", "bad_date"),
         ("3-13-2026", "bad_date"),
     ],

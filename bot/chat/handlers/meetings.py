@@ -42,6 +42,7 @@ ERROR_TEXTS = {
     "no_such_time": "meeting.no_such_time",
     "ambiguous_time": "meeting.ambiguous_time",
     "bad_date": "meeting.bad_date",
+    "bad_time": "meeting.bad_time",
     "stale": "button.stale",
     "no_upcoming": "meeting.no_upcoming",
     "place_too_long": "meeting.place_too_long",
