@@ -33,7 +33,7 @@ The mechanism owns what every button shares:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -151,17 +151,10 @@ class ButtonHandler(Generic[B]):
     after_stale: AfterStale | None = None
     on_error: tuple[type[Exception], Callable[[Pressed[B], Any], Awaitable[None]]] | None = None
 
-    def matches(self, data: object) -> bool:
-        """Tell whether button data is this handler's (the ``CallbackQueryHandler`` pattern)."""
-        decoded = callbacks.decode(data if isinstance(data, str) else None)
-        return isinstance(decoded, self.kind) and all(
-            _field_matches(getattr(decoded, name), expected)
-            for name, expected in self.fields.items()
-        )
-
     @property
     def handler(self) -> CallbackQueryHandler[Context, None]:
-        return CallbackQueryHandler(self, pattern=self.matches)
+        """The ``CallbackQueryHandler`` taking this kind of button (with ``fields`` fixed)."""
+        return CallbackQueryHandler(self, pattern=callbacks.matches(self.kind, **self.fields))
 
     async def __call__(self, update: Update, context: Context) -> None:
         query = update.callback_query
@@ -196,12 +189,6 @@ class ButtonHandler(Generic[B]):
             await press.answer()
             return True
         return False
-
-
-def _field_matches(value: object, expected: object) -> bool:
-    if isinstance(expected, Collection) and not isinstance(expected, str):
-        return value in expected
-    return value == expected
 
 
 def button(

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from babel.dates import get_day_names, get_month_names
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
@@ -22,7 +23,7 @@ from telegram.ext import (
 from bot import texts
 from bot.actions import meeting_drafts, meetings
 from bot.actions.meeting_drafts import Done, Draft, FlowButton
-from bot.actions.meetings import MeetingChoice, ReminderSettings
+from bot.actions.meetings import MeetingChoice, MeetingView, ReminderSettings
 from bot.chat import callbacks
 from bot.chat.handlers.buttons import Pressed, button
 from bot.chat.handlers.common import Context, handling, language_of, reply
@@ -98,48 +99,48 @@ def refusal(language: str, error: MeetingError) -> str:
 
 async def plan_command(update: Update, context: Context) -> None:
     """``/bijeenkomst``: the menu; ``/bijeenkomst <date> <time> <place or link>``: plan at once."""
-    assert update.effective_user is not None
     language = await language_of(update, context)
     args = context.args or []
     if not args:
         await _menu(update, context, language)
         return
-    found = services(context)
+    zone = services(context).settings.zone
     try:
         async with handling(update, context) as session:
-            group_id = await meetings.facilitated_group(session, update.effective_user.id)
-            parts = split_plan_args(args)
-            if parts is None:
-                meeting = None
-            else:
-                date_text, time_text, location = parts
-                starts_at = meetings.parse_local(
-                    date_text, time_text, found.settings.zone, found.clock()
-                )
-                meeting = await meetings.plan_meeting(
-                    session,
-                    group_id,
-                    starts_at,
-                    location,
-                    found.clock(),
-                    found.settings.zone,
-                    actor_telegram_id=update.effective_user.id,
-                    announce=True,
-                )
+            meeting = await _plan_at_once(session, update, context, args)
     except MeetingError as error:
         await reply(update, refusal(language, error))
         return
     if meeting is None:
         await reply(update, texts.t(language, "meeting.usage"))
         return
+    moment = when(meeting.starts_at, zone, language, with_year=True)
     await reply(
-        update,
-        texts.t(
-            language,
-            "meeting.planned",
-            when=when(meeting.starts_at, found.settings.zone, language, with_year=True),
-            location=meeting.location,
-        ),
+        update, texts.t(language, "meeting.planned", when=moment, location=meeting.location)
+    )
+
+
+async def _plan_at_once(
+    session: AsyncSession, update: Update, context: Context, args: list[str]
+) -> MeetingView | None:
+    """Plan the meeting ``args`` describe (None: they do not say date, time and place)."""
+    assert update.effective_user is not None
+    found = services(context)
+    group_id = await meetings.facilitated_group(session, update.effective_user.id)
+    parts = split_plan_args(args)
+    if parts is None:
+        return None
+    date_text, time_text, location = parts
+    starts_at = meetings.parse_local(date_text, time_text, found.settings.zone, found.clock())
+    return await meetings.plan_meeting(
+        session,
+        group_id,
+        starts_at,
+        location,
+        found.clock(),
+        found.settings.zone,
+        actor_telegram_id=update.effective_user.id,
+        announce=True,
     )
 
 

@@ -222,34 +222,28 @@ async def pseudonym_command(update: Update, context: Context) -> None:
     assert message is not None
     parts = (message.text or "").split(maxsplit=1)
     given = parts[1] if len(parts) > 1 else ""
-    found = services(context)
-    if not given.strip():
-        async with found.db.read() as session:
-            view = await privacy.pseudonym_view(session, _user_id(update))
-        language = await language_of(update, context)
-        if view is None:
-            await reply(update, texts.t(language, "privacy.nothing_stored"))
-        elif view.pseudonym is None:
-            await reply(
-                update,
-                texts.t(
-                    language,
-                    "pseudonym.none",
-                    shown=_shown_as(language, view),
-                    max=pseudonyms.MAX_LENGTH,
-                ),
-            )
-        else:
-            await reply(
-                update,
-                texts.t(
-                    language,
-                    "pseudonym.current",
-                    pseudonym=view.pseudonym,
-                    shown=_shown_as(language, view),
-                ),
-            )
-        return
+    if given.strip():
+        await _change_pseudonym(update, context, given)
+    else:
+        await _show_pseudonym(update, context)
+
+
+async def _show_pseudonym(update: Update, context: Context) -> None:
+    async with services(context).db.read() as session:
+        view = await privacy.pseudonym_view(session, _user_id(update))
+    language = await language_of(update, context)
+    if view is None:
+        await reply(update, texts.t(language, "privacy.nothing_stored"))
+    elif view.pseudonym is None:
+        shown, most = _shown_as(language, view), pseudonyms.MAX_LENGTH
+        await reply(update, texts.t(language, "pseudonym.none", shown=shown, max=most))
+    else:
+        shown = _shown_as(language, view)
+        text = texts.t(language, "pseudonym.current", pseudonym=view.pseudonym, shown=shown)
+        await reply(update, text)
+
+
+async def _change_pseudonym(update: Update, context: Context, given: str) -> None:
     problem: str | None = None
     try:
         async with handling(update, context) as session:
@@ -265,14 +259,9 @@ async def pseudonym_command(update: Update, context: Context) -> None:
         await reply(update, texts.t(language, "pseudonym.cleared", shown=_shown_as(language, view)))
     else:
         logger.info("pseudonym changed (update %s)", update.update_id)
+        shown = _shown_as(language, view)
         await reply(
-            update,
-            texts.t(
-                language,
-                "pseudonym.set",
-                pseudonym=view.pseudonym,
-                shown=_shown_as(language, view),
-            ),
+            update, texts.t(language, "pseudonym.set", pseudonym=view.pseudonym, shown=shown)
         )
 
 

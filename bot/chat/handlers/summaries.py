@@ -65,7 +65,7 @@ def _keyboard(*rows: list[object]) -> InlineKeyboardMarkup:
 
 async def uitkomsten(update: Update, context: Context) -> None:
     """Offer the meetings to write about and the summaries awaiting this person's review."""
-    assert update.effective_user is not None and update.effective_chat is not None
+    assert update.effective_user is not None
     found = services(context)
     language = await language_of(update, context)
     try:
@@ -86,13 +86,14 @@ async def uitkomsten(update: Update, context: Context) -> None:
             ]
             for item in offer.to_review
         ]
-        await update.effective_chat.send_message(
-            texts.t(language, "uitkomsten.to_review"), reply_markup=InlineKeyboardMarkup(rows)
-        )
-    if not offer.meetings:
-        if not offer.to_review:
-            await reply(update, texts.t(language, "uitkomsten.no_meetings"))
-        return
+        await _send(update, texts.t(language, "uitkomsten.to_review"), InlineKeyboardMarkup(rows))
+    if offer.meetings:
+        await _offer_meetings(update, language, offer)
+    elif not offer.to_review:
+        await reply(update, texts.t(language, "uitkomsten.no_meetings"))
+
+
+async def _offer_meetings(update: Update, language: str, offer: summaries.Overview) -> None:
     rows = [
         [
             InlineKeyboardButton(
@@ -102,9 +103,7 @@ async def uitkomsten(update: Update, context: Context) -> None:
         ]
         for choice in offer.meetings
     ]
-    await update.effective_chat.send_message(
-        texts.t(language, "uitkomsten.choose"), reply_markup=InlineKeyboardMarkup(rows)
-    )
+    await _send(update, texts.t(language, "uitkomsten.choose"), InlineKeyboardMarkup(rows))
 
 
 async def _refused(press: Pressed[Any], error: SummaryError) -> None:
