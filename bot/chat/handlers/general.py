@@ -1,6 +1,8 @@
 """Help, language, and the kind answers to what the bot cannot use.
 
-Registered last, so the feature handlers see an update first.
+``first_handlers`` turn away groups and channels before any feature sees their update;
+``last_handlers`` are the fallbacks, registered after every feature's handlers (the order of
+all of them: ``bot.chat.app.register``).
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ class NotPrivateHandler(TypeHandler[Update, Context, None]):
 
 
 def first_handlers() -> list[BaseHandler[Update, Context, None]]:
-    """Handlers that run before every feature (group -1)."""
+    """Handlers that turn away other chats before any feature sees them."""
     return [NotPrivateHandler()]
 
 

@@ -1,8 +1,9 @@
 """Safety in the chat: flood control, "Snel weg", ``/wis``, ``/discreet`` and wiping answers.
 
-``first_handlers`` run before everything else (group -2): they drop a flood and record the id
-(never the text) of each message a member sends in a private chat, so "Snel weg" and ``/wis``
-can delete it later. The bot's own messages are recorded by the rate limiter.
+``first_handlers`` run before everything else (``bot.chat.app.register``): they drop a flood
+and record the id (never the text) of each message a member sends in a private chat, so
+"Snel weg" and ``/wis`` can delete it later. The bot's own messages are recorded by the rate
+limiter.
 """
 
 from __future__ import annotations
@@ -212,7 +213,7 @@ class GateHandler(TypeHandler[Update, Context, None]):
 
 
 def first_handlers() -> list[BaseHandler[Update, Context, None]]:
-    """Handlers that run before everything else (group -2)."""
+    """Handlers that see every update first (their group: ``bot.chat.app.register``)."""
     return [GateHandler()]
 
 
