@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.chat import callbacks
 from bot.domain import forms
 from bot.domain.consent import must_ask_again
 from bot.errors import DomainError, NotAMemberError
@@ -116,6 +115,29 @@ class Outcome:
     notice: Notice | None = None
     collecting: bool = False
     show_screen: bool = True
+
+
+class PressKind(enum.Enum):
+    """What a button under a question asks for."""
+
+    OPTION = "option"  # choose option ``index`` (a choice, a scale step, Ja/Nee)
+    TOGGLE = "toggle"  # tick or untick option ``index`` of a multiple choice
+    DONE = "done"  # "Klaar": the ticked options are the answer
+    SKIP = "skip"  # "Overslaan" (optional questions)
+    DECLINE = "decline"  # "Dat zeg ik liever niet"
+    HELP = "help"  # "Uitleg"
+    PAUSE = "pause"  # "Stoppen voor nu"
+    KEEP = "keep"  # "Hetzelfde laten": keep the earlier answer
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button pressed under question ``question_id`` of submission ``submission_id``."""
+
+    submission_id: int
+    question_id: int
+    kind: PressKind
+    index: int = 0
 
 
 class InvalidButton(DomainError):
@@ -525,9 +547,7 @@ async def _button_target(
     return loaded, spec
 
 
-async def press(
-    session: AsyncSession, telegram_id: int, button: callbacks.AnswerPress, now: datetime
-) -> Outcome:
+async def press(session: AsyncSession, telegram_id: int, button: Press, now: datetime) -> Outcome:
     """Handle a button under a question."""
     target = await _button_target(
         session, telegram_id, button.submission_id, button.question_id, now
@@ -536,33 +556,35 @@ async def press(
         return Outcome(target)
     loaded, spec = target
     row = loaded.rows.get(spec.id)
-    match button.action:
-        case "p":
+    match button.kind:
+        case PressKind.PAUSE:
             await pause(session, telegram_id, now)
             return Outcome(Screen(ScreenKind.IDLE), notice=Notice("session.paused"))
-        case "h":
+        case PressKind.HELP:
             return Outcome(_question_screen(loaded, spec), show_screen=False)
-        case "k" if spec.id in loaded.answers:
+        case PressKind.KEEP if spec.id in loaded.answers:
             return Outcome(_advance(loaded, now))
-        case "s" if spec.optional:
+        case PressKind.SKIP if spec.optional:
             await _store(session, loaded, spec, AnswerState.SKIPPED, "", now)
             return Outcome(_advance(loaded, now), saved=True)
-        case "n" if spec.allow_decline:
+        case PressKind.DECLINE if spec.allow_decline:
             await _store(session, loaded, spec, AnswerState.DECLINED, "", now)
             return Outcome(_advance(loaded, now), saved=True)
-        case "o":
+        case PressKind.OPTION:
             checked = forms.check_option(spec, _option_key(spec, button.index))
             if checked.ok:
                 await _store(session, loaded, spec, AnswerState.ANSWERED, checked.text, now)
                 return Outcome(_advance(loaded, now), saved=True)
-        case "t" if spec.kind is forms.Kind.MULTIPLE_CHOICE and button.index < len(spec.options):
+        case PressKind.TOGGLE if spec.kind is forms.Kind.MULTIPLE_CHOICE and button.index < len(
+            spec.options
+        ):
             current = row.value if row is not None and row.state is AnswerState.DRAFT else ""
             if row is not None and row.state is AnswerState.ANSWERED and not current:
                 current = row.value
             value = forms.toggle(spec, current, spec.options[button.index].key)
             await _store(session, loaded, spec, AnswerState.DRAFT, value, now)
             return Outcome(_question_screen(loaded, spec))
-        case "d" if spec.kind is forms.Kind.MULTIPLE_CHOICE:
+        case PressKind.DONE if spec.kind is forms.Kind.MULTIPLE_CHOICE:
             value = row.value if row is not None else ""
             checked = forms.check_selection(spec, value)
             if checked.ok:
@@ -598,16 +620,16 @@ async def go_back(session: AsyncSession, telegram_id: int, now: datetime) -> Out
 
 
 async def change(
-    session: AsyncSession, telegram_id: int, button: callbacks.ReviewChange, now: datetime
+    session: AsyncSession, telegram_id: int, submission_id: int, question_id: int, now: datetime
 ) -> Outcome:
     """Reopen one answer from the review (also after sending, until the deadline)."""
-    person, submission = await _own_submission(session, telegram_id, button.submission_id)
+    person, submission = await _own_submission(session, telegram_id, submission_id)
     if await _consent_missing(session, person):
         return Outcome(Screen(ScreenKind.NEEDS_CONSENT))
     loaded = await _load(session, submission)
     if not _is_open(loaded.round, now):
         return Outcome(Screen(ScreenKind.CLOSED))
-    spec = loaded.spec(button.question_id)
+    spec = loaded.spec(question_id)
     if spec is None or spec not in forms.visible_questions(loaded.specs, loaded.answers):
         raise InvalidButton(stale=True)
     for other in await rounds.submissions_of(session, person.id):
@@ -620,10 +642,10 @@ async def change(
 
 
 async def submit(
-    session: AsyncSession, telegram_id: int, button: callbacks.Submit, now: datetime
+    session: AsyncSession, telegram_id: int, submission_id: int, now: datetime
 ) -> Outcome:
     """Send the answers ("Versturen"); answers to questions no longer shown are dropped."""
-    person, submission = await _own_submission(session, telegram_id, button.submission_id)
+    person, submission = await _own_submission(session, telegram_id, submission_id)
     if await _consent_missing(session, person):
         return Outcome(Screen(ScreenKind.NEEDS_CONSENT))
     loaded = await _load(session, submission)
@@ -653,10 +675,11 @@ async def submit(
 
 
 async def set_quote_permission(
-    session: AsyncSession, telegram_id: int, button: callbacks.QuotePermission
+    session: AsyncSession, telegram_id: int, submission_id: int, allow: bool
 ) -> None:
-    _, submission = await _own_submission(session, telegram_id, button.submission_id)
-    submission.may_quote = button.allow
+    """May this submission's answers be quoted (without a name) in the summary?"""
+    _, submission = await _own_submission(session, telegram_id, submission_id)
+    submission.may_quote = allow
     await session.flush()
 
 

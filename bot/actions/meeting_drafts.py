@@ -15,6 +15,7 @@ Every step asks the actions again whether this person facilitates that group or 
 
 from __future__ import annotations
 
+import enum
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -36,6 +37,25 @@ MAX_LOCATION = 500  # the column's length
 MAX_THEMES = 10
 MAX_THEME = 200
 SERIES_TIMES = (10 * 60, 14 * 60, 19 * 60, 19 * 60 + 30, 20 * 60)
+
+
+class FlowButton(enum.StrEnum):
+    """A button of a flow's step, with the value it carries to ``press``.
+
+    A door maps its own button data onto these members. (The values are the words ``press``
+    compares; they are short because they used to be the chat's button data.)
+    """
+
+    GROUP = "g"  # value: the group's id
+    MEETING = "m"  # value: the meeting's id
+    WEEKDAY = "wd"  # value: 0 (Monday) to 6
+    WEEK = "wk"  # value: the week of the month, 1 to 4 or LAST_WEEK
+    MONTHS = "mo"  # value: a key of QUARTER_PATTERNS
+    TIME = "t"  # value: minutes after midnight (a series' time)
+    SKIP_AGENDA = "skip"
+    SAVE = "save"
+    STOP = "x"
+
 
 STEPS = {
     "new": ("group", "date", "time", "place", "agenda", "confirm"),
@@ -298,7 +318,7 @@ async def press(
     session: AsyncSession,
     telegram_id: int,
     nonce: str,
-    action: str,
+    action: FlowButton,
     value: int,
     now: datetime,
     zone: tzinfo,

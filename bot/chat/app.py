@@ -92,11 +92,23 @@ def build_application(
     outbox_worker.install(
         application, services, token, interval=outbox_interval, max_rate=settings.outbox_max_rate
     )
-    # Each group runs at most one handler per update, so the handler that catches typed text
-    # for the step-by-step flows has a group of its own before the answering ones (group 0).
-    application.add_handlers(safety.first_handlers(), group=-3)
-    application.add_handlers(general.first_handlers(), group=-2)
-    application.add_handlers(flows.first_handlers(), group=-1)
+    register(application)
+    return application
+
+
+# The handler groups, in the order python-telegram-bot offers each update to them (ascending).
+# In each group at most one handler takes an update; ApplicationHandlerStop ends the run there.
+GATE = -3  # flood control; note the id of a member's message for "Snel weg" (safety)
+PRIVATE_ONLY = -2  # turn away groups and channels (general)
+FLOW_TEXT = -1  # typed text a step-by-step flow waits for, before it can be an answer (flows)
+FEATURES = 0  # commands, buttons and answers, one module per feature; the fallbacks last
+
+
+def register(application: AppType) -> None:
+    """Add every handler to its group; the order of groups and of handlers is decided here."""
+    application.add_handlers(safety.first_handlers(), group=GATE)
+    application.add_handlers(general.first_handlers(), group=PRIVATE_ONLY)
+    application.add_handlers(flows.first_handlers(), group=FLOW_TEXT)
     application.add_handlers(
         [
             *onboarding.handlers(),
@@ -107,11 +119,11 @@ def build_application(
             *meeting_handlers.handlers(),
             *round_handlers.handlers(),
             *answering.handlers(),
-            *general.last_handlers(),
-        ]
+            *general.last_handlers(),  # a command or button nothing above took
+        ],
+        group=FEATURES,
     )
     application.add_error_handler(_on_error)
-    return application
 
 
 # The command menu Telegram shows members, in this order (each has a ``command.<name>`` text).

@@ -5,7 +5,8 @@ callback is a frozen dataclass registered under a short tag; its fields are ``in
 or ``str`` (without ":"). Anything that does not decode (another version, a forged string,
 a wrong field) yields None, so a handler can answer kindly instead of failing.
 
-To add a button: declare a dataclass below with ``@register("tag")`` and handle it.
+To add a button: declare a dataclass below with ``@register("tag")`` and handle it with
+``@button(TheClass)`` (``bot.chat.handlers.buttons``).
 """
 
 from __future__ import annotations
@@ -374,11 +375,16 @@ def is_ours(data: str | None) -> bool:
     return bool(data) and _ANY_VERSION.match(str(data)) is not None
 
 
-def matches(cls: type[CallbackData]) -> Callable[[object], bool]:
-    """A ``CallbackQueryHandler`` pattern accepting data that decodes to ``cls``."""
+def matches(cls: type[CallbackData], **fields: object) -> Callable[[object], bool]:
+    """A ``CallbackQueryHandler`` pattern accepting data that decodes to ``cls``, with each of
+    ``fields`` equal to its value (or, given a tuple, to one of its values)."""
 
     def pattern(data: object) -> bool:
-        return isinstance(decode(data if isinstance(data, str) else None), cls)
+        decoded = decode(data if isinstance(data, str) else None)
+        return isinstance(decoded, cls) and all(
+            getattr(decoded, name) in (expected if isinstance(expected, tuple) else (expected,))
+            for name, expected in fields.items()
+        )
 
     return pattern
 

@@ -7,16 +7,12 @@ as handled, and shows the resulting screen (``bot.chat.handlers.screens``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import TypeVar, cast
+from typing import Any, cast
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     Job,
@@ -26,25 +22,29 @@ from telegram.ext import (
 
 from bot import texts
 from bot.actions import answering
-from bot.actions.answering import InvalidButton, Notice, Outcome, ScreenKind
+from bot.actions.answering import InvalidButton, Notice, Outcome, PressKind, Screen, ScreenKind
 from bot.chat import callbacks
+from bot.chat.handlers.buttons import Pressed, button
 from bot.chat.handlers.common import (
     Context,
     chat_choices_of,
     handling,
     language_of,
     language_of_user,
-    remove_buttons,
     reply,
 )
 from bot.chat.handlers.safety import wipe_answer_later
-from bot.chat.handlers.screens import answer_text, question_message, show, show_in_chat
+from bot.chat.handlers.screens import (
+    answer_text,
+    press_of,
+    question_message,
+    show,
+    show_in_chat,
+)
 from bot.chat.services import services
-from bot.errors import NotAMemberError
 from storage.repositories import cluster
 
 logger = logging.getLogger(__name__)
-ReviewButton = TypeVar("ReviewButton", callbacks.ReviewChange, callbacks.Submit)
 MAX_MESSAGE = 4096
 
 
@@ -237,80 +237,59 @@ def _chunks(blocks: list[str]) -> list[str]:
 # -- buttons ---------------------------------------------------------------------------------
 
 
-async def _stale(
-    query: CallbackQuery, update: Update, context: Context, error: InvalidButton
-) -> None:
-    language = await language_of(update, context)
-    await query.answer(texts.t(language, "button.stale" if error.stale else "button.unknown"))
-    if error.stale:
-        await remove_buttons(query)
-        found = services(context)
-        async with found.db.read() as session:
-            screen = await answering.current_screen(session, _user_id(update), found.clock())
-        if screen.kind in (ScreenKind.QUESTION, ScreenKind.REVIEW):
-            await show(update, language, screen)
+async def _show_where_they_answer(press: Pressed[Any]) -> None:
+    """After a stale button: show the question or review the member is at, if any."""
+    found = press.services
+    async with found.db.read() as session:
+        screen = await answering.current_screen(session, press.user_id, found.clock())
+    if screen.kind in (ScreenKind.QUESTION, ScreenKind.REVIEW):
+        await show(press.update, await press.language(), screen)
 
 
-async def start_round(update: Update, context: Context) -> None:
+@button(callbacks.RoundStart, toast=True, after_stale=_show_where_they_answer)
+async def start_round(press: Pressed[callbacks.RoundStart]) -> None:
     """ "Ja, start" or a round chosen from the list."""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, callbacks.RoundStart)
-    found = services(context)
-    try:
-        async with handling(update, context) as session:
-            screen = await answering.start(session, _user_id(update), data.round_id, found.clock())
-    except (InvalidButton, NotAMemberError) as error:
-        stale = isinstance(error, InvalidButton) and error.stale
-        await _stale(query, update, context, InvalidButton(stale))
-        return
-    await query.answer()
-    await remove_buttons(query)
-    await show(update, await language_of(update, context), screen)
+    found = press.services
+    async with press.handling() as session:
+        screen = await answering.start(session, press.user_id, press.data.round_id, found.clock())
+    await _done(press, screen)
 
 
-async def not_now(update: Update, context: Context) -> None:
+@button(callbacks.NotNow, toast=True)
+async def not_now(press: Pressed[callbacks.NotNow]) -> None:
     """ "Niet nu": nothing more than a short reply."""
-    query = update.callback_query
-    assert query is not None
-    found = services(context)
-    async with handling(update, context) as session:
-        await answering.pause(session, _user_id(update), found.clock())
-    await query.answer()
-    await remove_buttons(query)
-    await reply(update, texts.t(await language_of(update, context), "session.not_now"))
+    async with press.handling() as session:
+        await answering.pause(session, press.user_id, press.services.clock())
+    await press.answer()
+    await press.remove_buttons()
+    await press.reply(texts.t(await press.language(), "session.not_now"))
 
 
-async def answer_button(update: Update, context: Context) -> None:
+@button(callbacks.AnswerPress, toast=True, after_stale=_show_where_they_answer)
+async def answer_button(press: Pressed[callbacks.AnswerPress]) -> None:
     """A button under a question: an option, a toggle, Klaar, Overslaan, Uitleg, Stoppen."""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, callbacks.AnswerPress)
-    found = services(context)
-    language = await language_of(update, context)
-    try:
-        async with handling(update, context) as session:
-            outcome = await answering.press(session, _user_id(update), data, found.clock())
-    except InvalidButton as error:
-        await _stale(query, update, context, error)
-        return
-    await query.answer()
-    if data.action == "h":
+    pressed = press_of(press.data)
+    language = await press.language()
+    async with press.handling() as session:
+        outcome = await answering.press(session, press.user_id, pressed, press.services.clock())
+    await press.answer()
+    if pressed.kind is PressKind.HELP:
         assert outcome.screen.question is not None
         help_text = outcome.screen.question.question.help_text
-        await reply(update, texts.t(language, "question.help", help=help_text))
-        return
-    if data.action == "t" and outcome.screen.question is not None and outcome.notice is None:
+        await press.reply(texts.t(language, "question.help", help=help_text))
+    elif (
+        pressed.kind is PressKind.TOGGLE
+        and outcome.screen.question is not None
+        and outcome.notice is None
+    ):
         _, markup = question_message(language, outcome.screen.question)
-        await _replace_buttons(query, markup)
-        return
-    await remove_buttons(query)
-    if data.action == "p":
-        await reply(update, texts.t(language, "session.paused"))
-        return
-    await show(update, language, outcome)
+        await _replace_buttons(press.query, markup)
+    elif pressed.kind is PressKind.PAUSE:
+        await press.remove_buttons()
+        await press.reply(texts.t(language, "session.paused"))
+    else:
+        await press.remove_buttons()
+        await show(press.update, language, outcome)
 
 
 async def _replace_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup) -> None:
@@ -321,55 +300,44 @@ async def _replace_buttons(query: CallbackQuery, markup: InlineKeyboardMarkup) -
             raise
 
 
-async def change_answer(update: Update, context: Context) -> None:
+@button(callbacks.ReviewChange, toast=True, after_stale=_show_where_they_answer)
+async def change_answer(press: Pressed[callbacks.ReviewChange]) -> None:
     """ "Wijzig n" in the review."""
-    await _review_button(update, context, callbacks.ReviewChange, answering.change)
+    data = press.data
+    async with press.handling() as session:
+        outcome = await answering.change(
+            session, press.user_id, data.submission_id, data.question_id, press.services.clock()
+        )
+    await _done(press, outcome)
 
 
-async def submit(update: Update, context: Context) -> None:
+@button(callbacks.Submit, toast=True, after_stale=_show_where_they_answer)
+async def submit(press: Pressed[callbacks.Submit]) -> None:
     """ "Versturen" under the review."""
-    await _review_button(update, context, callbacks.Submit, answering.submit)
+    async with press.handling() as session:
+        outcome = await answering.submit(
+            session, press.user_id, press.data.submission_id, press.services.clock()
+        )
+    await _done(press, outcome)
 
 
-async def _review_button(
-    update: Update,
-    context: Context,
-    kind: type[ReviewButton],
-    action: Callable[[AsyncSession, int, ReviewButton, datetime], Awaitable[Outcome]],
-) -> None:
-    """Run a review button's action; then take the buttons away and show what comes next."""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, kind)
-    found = services(context)
-    try:
-        async with handling(update, context) as session:
-            outcome = await action(session, _user_id(update), data, found.clock())
-    except InvalidButton as error:
-        await _stale(query, update, context, error)
-        return
-    await query.answer()
-    await remove_buttons(query)
-    await show(update, await language_of(update, context), outcome)
+async def _done(press: Pressed[Any], outcome: Outcome | Screen) -> None:
+    """Stop the spinner, take the buttons away and show what comes next."""
+    await press.answer()
+    await press.remove_buttons()
+    await show(press.update, await press.language(), outcome)
 
 
-async def quote_permission(update: Update, context: Context) -> None:
+@button(callbacks.QuotePermission, toast=True, after_stale=_show_where_they_answer)
+async def quote_permission(press: Pressed[callbacks.QuotePermission]) -> None:
     """May answers be quoted without a name in the summary?"""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, callbacks.QuotePermission)
-    try:
-        async with handling(update, context) as session:
-            await answering.set_quote_permission(session, _user_id(update), data)
-    except InvalidButton as error:
-        await _stale(query, update, context, error)
-        return
-    await query.answer()
-    await remove_buttons(query)
-    language = await language_of(update, context)
-    await reply(update, texts.t(language, "quote.thanks_yes" if data.allow else "quote.thanks_no"))
+    data = press.data
+    async with press.handling() as session:
+        await answering.set_quote_permission(session, press.user_id, data.submission_id, data.allow)
+    await press.answer()
+    await press.remove_buttons()
+    thanks = "quote.thanks_yes" if data.allow else "quote.thanks_no"
+    await press.reply(texts.t(await press.language(), thanks))
 
 
 def handlers() -> list[BaseHandler[Update, Context, None]]:
@@ -380,14 +348,12 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         CommandHandler(["pauze", "pause"], pause, filters=private),
         CommandHandler(["terug", "back"], back, filters=private),
         CommandHandler(["mijnantwoorden", "myanswers"], my_answers, filters=private),
-        CallbackQueryHandler(start_round, pattern=callbacks.matches(callbacks.RoundStart)),
-        CallbackQueryHandler(not_now, pattern=callbacks.matches(callbacks.NotNow)),
-        CallbackQueryHandler(answer_button, pattern=callbacks.matches(callbacks.AnswerPress)),
-        CallbackQueryHandler(change_answer, pattern=callbacks.matches(callbacks.ReviewChange)),
-        CallbackQueryHandler(submit, pattern=callbacks.matches(callbacks.Submit)),
-        CallbackQueryHandler(
-            quote_permission, pattern=callbacks.matches(callbacks.QuotePermission)
-        ),
+        start_round.handler,
+        not_now.handler,
+        answer_button.handler,
+        change_answer.handler,
+        submit.handler,
+        quote_permission.handler,
         MessageHandler(
             private & filters.UpdateType.EDITED_MESSAGE & filters.TEXT & ~filters.COMMAND, edited
         ),

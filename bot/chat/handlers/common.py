@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Update
@@ -14,7 +13,6 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.chat import callbacks
 from bot.chat.concurrency import update_key
 from bot.chat.services import services
 from storage.repositories import cluster, people, updates
@@ -108,17 +106,3 @@ async def remove_buttons(query: CallbackQuery) -> None:
         # Pressed twice, or the message was wiped from the chat meanwhile: nothing to take off.
         if not any(part in error.message.lower() for part in ("not modified", "not found")):
             raise
-
-
-ButtonT = TypeVar("ButtonT", bound=callbacks.CallbackData)
-
-
-async def take_button(update: Update, kind: type[ButtonT]) -> ButtonT:
-    """Decode a pressed button of ``kind``, stop Telegram's spinner and take the buttons away."""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, kind)
-    await query.answer()
-    await remove_buttons(query)
-    return data

@@ -37,7 +37,7 @@ async def text_for_flows(update: Update, context: Context) -> None:
 
 
 def first_handlers() -> list[BaseHandler[Update, Context, None]]:
-    """In a group of its own, before the answering handlers (group 0)."""
+    """In a group of its own, before the answering handlers (``bot.chat.app.register``)."""
     return [
         MessageHandler(
             filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND,

@@ -1,6 +1,8 @@
 """Help, language, and the kind answers to what the bot cannot use.
 
-Registered last, so the feature handlers see an update first.
+``first_handlers`` turn away groups and channels before any feature sees their update;
+``last_handlers`` are the fallbacks, registered after every feature's handlers (the order of
+all of them: ``bot.chat.app.register``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from bot import texts
 from bot.actions import answering
 from bot.actions.answering import ScreenKind
 from bot.chat import callbacks
-from bot.chat.handlers.common import Context, handling, language_of, remove_buttons, reply
+from bot.chat.handlers.buttons import Pressed, button, unknown_button
+from bot.chat.handlers.common import Context, language_of, reply
 from bot.chat.services import services
 from storage.repositories import updates
 
@@ -67,36 +70,19 @@ async def language_command(update: Update, context: Context) -> None:
     )
 
 
-async def language_choice(update: Update, context: Context) -> None:
+@button(callbacks.LanguageChoice)
+async def language_choice(press: Pressed[callbacks.LanguageChoice]) -> None:
     """Store the chosen language (members only; others keep their app's language)."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    choice = callbacks.decode(query.data)
-    assert isinstance(choice, callbacks.LanguageChoice)
-    await query.answer()
-    async with handling(update, context) as session:
-        known = await answering.set_language(session, update.effective_user.id, choice.language)
-    await remove_buttons(query)
-    if known:
-        await reply(update, texts.t(choice.language, "language.set"))
-    else:
-        await reply(update, texts.t(choice.language, "language.stranger"))
+    language = press.data.language
+    async with press.handling() as session:
+        known = await answering.set_language(session, press.user_id, language)
+    await press.remove_buttons()
+    await press.reply(texts.t(language, "language.set" if known else "language.stranger"))
 
 
 async def unknown_command(update: Update, context: Context) -> None:
     """Answer a command the bot does not know."""
     await reply(update, texts.t(await language_of(update, context), "command.unknown"))
-
-
-async def unknown_button(update: Update, context: Context) -> None:
-    """Answer a press on a button from an old message, or data we never sent."""
-    query = update.callback_query
-    assert query is not None
-    language = await language_of(update, context)
-    # Data of an older codec version is an old button; anything else was never sent by us.
-    older = callbacks.is_ours(query.data) and not str(query.data).startswith(callbacks.PREFIX + ":")
-    key = "button.stale" if older else "button.unknown"
-    await query.answer(texts.t(language, key), show_alert=False)
 
 
 async def not_private(update: Update, context: Context) -> None:
@@ -143,7 +129,7 @@ class NotPrivateHandler(TypeHandler[Update, Context, None]):
 
 
 def first_handlers() -> list[BaseHandler[Update, Context, None]]:
-    """Handlers that run before every feature (group -1)."""
+    """Handlers that turn away other chats before any feature sees them."""
     return [NotPrivateHandler()]
 
 
@@ -152,10 +138,7 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
     return [
         CommandHandler("help", help_command, filters=private),
         CommandHandler(["taal", "language"], language_command, filters=private),
-        CallbackQueryHandler(
-            language_choice,
-            pattern=callbacks.matches(callbacks.LanguageChoice),
-        ),
+        language_choice.handler,
     ]
 
 

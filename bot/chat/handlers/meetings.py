@@ -12,20 +12,21 @@ import re
 from typing import Any
 
 from babel.dates import get_day_names, get_month_names
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     filters,
 )
 
 from bot import texts
 from bot.actions import meeting_drafts, meetings
-from bot.actions.meeting_drafts import Done, Draft
-from bot.actions.meetings import ReminderSettings
+from bot.actions.meeting_drafts import Done, Draft, FlowButton
+from bot.actions.meetings import MeetingChoice, MeetingView, ReminderSettings
 from bot.chat import callbacks
-from bot.chat.handlers.common import Context, handling, language_of, remove_buttons, reply
+from bot.chat.handlers.buttons import Pressed, button
+from bot.chat.handlers.common import Context, handling, language_of, reply
 from bot.chat.services import services
 from bot.dates import when
 from bot.domain.calendar import LAST_WEEK, QUARTER_PATTERNS
@@ -66,6 +67,21 @@ SIGNUP_COUNTS = {
 }
 
 
+# What the action letters of a ``MeetingStep`` button ask the flow for.
+STEP_BUTTONS = {
+    "g": FlowButton.GROUP,
+    "m": FlowButton.MEETING,
+    "wd": FlowButton.WEEKDAY,
+    "wk": FlowButton.WEEK,
+    "mo": FlowButton.MONTHS,
+    "t": FlowButton.TIME,
+    "skip": FlowButton.SKIP_AGENDA,
+    "save": FlowButton.SAVE,
+    "x": FlowButton.STOP,
+}
+STEP_LETTERS = {flow_button: letter for letter, flow_button in STEP_BUTTONS.items()}
+Rows = list[list[InlineKeyboardButton]]
+
 _TIME_ARG = re.compile(r"^\d{1,2}[:.]\d{2}$")
 
 
@@ -92,48 +108,48 @@ def refusal(language: str, error: MeetingError) -> str:
 
 async def plan_command(update: Update, context: Context) -> None:
     """``/bijeenkomst``: the menu; ``/bijeenkomst <date> <time> <place or link>``: plan at once."""
-    assert update.effective_user is not None
     language = await language_of(update, context)
     args = context.args or []
     if not args:
         await _menu(update, context, language)
         return
-    found = services(context)
+    zone = services(context).settings.zone
     try:
         async with handling(update, context) as session:
-            group_id = await meetings.facilitated_group(session, update.effective_user.id)
-            parts = split_plan_args(args)
-            if parts is None:
-                meeting = None
-            else:
-                date_text, time_text, location = parts
-                starts_at = meetings.parse_local(
-                    date_text, time_text, found.settings.zone, found.clock()
-                )
-                meeting = await meetings.plan_meeting(
-                    session,
-                    group_id,
-                    starts_at,
-                    location,
-                    found.clock(),
-                    found.settings.zone,
-                    actor_telegram_id=update.effective_user.id,
-                    announce=True,
-                )
+            meeting = await _plan_at_once(session, update, context, args)
     except MeetingError as error:
         await reply(update, refusal(language, error))
         return
     if meeting is None:
         await reply(update, texts.t(language, "meeting.usage"))
         return
+    moment = when(meeting.starts_at, zone, language, with_year=True)
     await reply(
-        update,
-        texts.t(
-            language,
-            "meeting.planned",
-            when=when(meeting.starts_at, found.settings.zone, language, with_year=True),
-            location=meeting.location,
-        ),
+        update, texts.t(language, "meeting.planned", when=moment, location=meeting.location)
+    )
+
+
+async def _plan_at_once(
+    session: AsyncSession, update: Update, context: Context, args: list[str]
+) -> MeetingView | None:
+    """Plan the meeting ``args`` describe (None: they do not say date, time and place)."""
+    assert update.effective_user is not None
+    found = services(context)
+    group_id = await meetings.facilitated_group(session, update.effective_user.id)
+    parts = split_plan_args(args)
+    if parts is None:
+        return None
+    date_text, time_text, location = parts
+    starts_at = meetings.parse_local(date_text, time_text, found.settings.zone, found.clock())
+    return await meetings.plan_meeting(
+        session,
+        group_id,
+        starts_at,
+        location,
+        found.clock(),
+        found.settings.zone,
+        actor_telegram_id=update.effective_user.id,
+        announce=True,
     )
 
 
@@ -177,60 +193,39 @@ async def signups_command(update: Update, context: Context) -> None:
     await reply(update, "\n\n".join(blocks))
 
 
-async def rsvp_press(update: Update, context: Context) -> None:
+async def _refuse_with_toast(press: Pressed[Any], error: MeetingError) -> None:
+    await press.answer(refusal(await press.language(), error))
+
+
+RSVP_TEXTS = {"yes": "rsvp.yes", "no": "rsvp.no", "maybe": "rsvp.maybe"}
+
+
+@button(callbacks.RsvpChoice, toast=True, on_error=(MeetingError, _refuse_with_toast))
+async def rsvp_press(press: Pressed[callbacks.RsvpChoice]) -> None:
     """Record "Ik kom" / "Ik kom niet" / "Weet ik nog niet" (pressing twice is harmless)."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    choice = callbacks.decode(query.data)
-    assert isinstance(choice, callbacks.RsvpChoice)
-    language = await language_of(update, context)
-    found = services(context)
-    try:
-        async with handling(update, context) as session:
-            await meetings.record_rsvp(
-                session,
-                update.effective_user.id,
-                choice.meeting_id,
-                choice.response,
-                found.clock(),
-                found.settings.zone,
-            )
-    except MeetingError as error:
-        await query.answer(refusal(language, error))
-        return
-    await query.answer(
-        texts.t(
-            language,
-            "rsvp.yes"
-            if choice.response == "yes"
-            else "rsvp.no"
-            if choice.response == "no"
-            else "rsvp.maybe",
+    found = press.services
+    async with press.handling() as session:
+        await meetings.record_rsvp(
+            session,
+            press.user_id,
+            press.data.meeting_id,
+            press.data.response,
+            found.clock(),
+            found.settings.zone,
         )
-    )
+    key = RSVP_TEXTS[press.data.response]
+    await press.answer(texts.t(await press.language(), key))
 
 
-async def skip_press(update: Update, context: Context) -> None:
+@button(callbacks.SkipMeeting, toast=True, on_error=(MeetingError, _refuse_with_toast))
+async def skip_press(press: Pressed[callbacks.SkipMeeting]) -> None:
     """Switch off reminders for one meeting."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    choice = callbacks.decode(query.data)
-    assert isinstance(choice, callbacks.SkipMeeting)
-    language = await language_of(update, context)
-    found = services(context)
-    try:
-        async with handling(update, context) as session:
-            await meetings.skip_meeting(
-                session,
-                update.effective_user.id,
-                choice.meeting_id,
-                found.clock(),
-                found.settings.zone,
-            )
-    except MeetingError as error:
-        await query.answer(refusal(language, error))
-        return
-    await query.answer(texts.t(language, "rsvp.skipped"))
+    found = press.services
+    async with press.handling() as session:
+        await meetings.skip_meeting(
+            session, press.user_id, press.data.meeting_id, found.clock(), found.settings.zone
+        )
+    await press.answer(texts.t(await press.language(), "rsvp.skipped"))
 
 
 def _settings_text(language: str, current: ReminderSettings) -> str:
@@ -286,29 +281,26 @@ async def settings_command(update: Update, context: Context) -> None:
     )
 
 
-async def setting_press(update: Update, context: Context) -> None:
+@button(callbacks.ReminderSetting, toast=True)
+async def setting_press(press: Pressed[callbacks.ReminderSetting]) -> None:
     """Change one reminder setting and show the new state."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    choice = callbacks.decode(query.data)
-    assert isinstance(choice, callbacks.ReminderSetting)
-    language = await language_of(update, context)
-    found = services(context)
-    async with handling(update, context) as session:
+    found = press.services
+    async with press.handling() as session:
         current = await meetings.change_reminder_setting(
             session,
-            update.effective_user.id,
-            choice.setting,
-            choice.on,
+            press.user_id,
+            press.data.setting,
+            press.data.on,
             found.clock(),
             found.settings.zone,
         )
+    language = await press.language()
     if current is None:
-        await query.answer(texts.t(language, "rsvp.not_member"))
+        await press.answer(texts.t(language, "rsvp.not_member"))
         return
-    await query.answer(texts.t(language, "settings.saved"))
-    if query.message is not None:
-        await query.edit_message_text(
+    await press.answer(texts.t(language, "settings.saved"))
+    if press.query.message is not None:
+        await press.query.edit_message_text(
             _settings_text(language, current), reply_markup=_settings_buttons(language, current)
         )
 
@@ -321,8 +313,10 @@ def _user_id(update: Update) -> int:
     return update.effective_user.id
 
 
-def _step_button(text: str, draft: Draft, action: str, value: int = 0) -> InlineKeyboardButton:
-    data = callbacks.encode(callbacks.MeetingStep(draft.nonce, action, value))
+def _step_button(
+    text: str, draft: Draft, action: FlowButton, value: int = 0
+) -> InlineKeyboardButton:
+    data = callbacks.encode(callbacks.MeetingStep(draft.nonce, STEP_LETTERS[action], value))
     return InlineKeyboardButton(text, callback_data=data)
 
 
@@ -357,61 +351,51 @@ async def _menu(update: Update, context: Context, language: str) -> None:
     await _send(update, texts.t(language, "meeting.menu"), markup)
 
 
-async def menu_press(update: Update, context: Context) -> None:
+async def _refuse_in_chat(press: Pressed[Any], error: MeetingError) -> None:
+    await press.reply(refusal(await press.language(), error))
+
+
+async def _refuse_step(press: Pressed[Any], error: MeetingError) -> None:
+    """Say why a flow's button did nothing, and ask the flow's current step again."""
+    await press.answer()
+    language = await press.language()
+    await press.reply(refusal(language, error))
+    await _show_current(press.update, press.context, language)
+
+
+@button(callbacks.MeetingMenu, on_error=(MeetingError, _refuse_in_chat))
+async def menu_press(press: Pressed[callbacks.MeetingMenu]) -> None:
     """Start the chosen flow (ending any earlier one of this facilitator)."""
-    query = update.callback_query
-    assert query is not None
-    choice = callbacks.decode(query.data)
-    assert isinstance(choice, callbacks.MeetingMenu)
-    language = await language_of(update, context)
-    found = services(context)
-    await query.answer()
-    try:
-        async with handling(update, context) as session:
-            draft = await meeting_drafts.start(
-                session, _user_id(update), choice.flow, found.clock(), found.settings.zone
-            )
-    except MeetingError as error:
-        await reply(update, refusal(language, error))
-        return
-    await remove_buttons(query)
-    await _show(update, context, language, draft)
+    found = press.services
+    async with press.handling() as session:
+        draft = await meeting_drafts.start(
+            session, press.user_id, press.data.flow, found.clock(), found.settings.zone
+        )
+    await press.remove_buttons()
+    await _show(press.update, press.context, await press.language(), draft)
 
 
-async def step_press(update: Update, context: Context) -> None:
+@button(callbacks.MeetingStep, toast=True, on_error=(MeetingError, _refuse_step))
+async def step_press(press: Pressed[callbacks.MeetingStep]) -> None:
     """One button of a flow: a choice, Overslaan, Opslaan or Annuleren."""
-    query = update.callback_query
-    assert query is not None
-    press = callbacks.decode(query.data)
-    assert isinstance(press, callbacks.MeetingStep)
-    language = await language_of(update, context)
-    found = services(context)
-    try:
-        async with handling(update, context) as session:
-            outcome = await meeting_drafts.press(
-                session,
-                _user_id(update),
-                press.nonce,
-                press.action,
-                press.value,
-                found.clock(),
-                found.settings.zone,
-            )
-    except MeetingError as error:
-        if error.reason == "stale":
-            await query.answer(refusal(language, error))
-            await remove_buttons(query)
-            return
-        await query.answer()
-        await reply(update, refusal(language, error))
-        await _show_current(update, context, language)
-        return
-    await query.answer()
-    await remove_buttons(query)
+    found = press.services
+    async with press.handling() as session:
+        outcome = await meeting_drafts.press(
+            session,
+            press.user_id,
+            press.data.nonce,
+            STEP_BUTTONS[press.data.action],
+            press.data.value,
+            found.clock(),
+            found.settings.zone,
+        )
+    await press.answer()
+    await press.remove_buttons()
+    language = await press.language()
     if isinstance(outcome, Done):
-        await _send(update, _done_text(language, found.settings.zone, outcome))
+        await _send(press.update, _done_text(language, found.settings.zone, outcome))
     else:
-        await _show(update, context, language, outcome)
+        await _show(press.update, press.context, language, outcome)
 
 
 async def flow_text(update: Update, context: Context) -> None:
@@ -470,77 +454,92 @@ def _series_rule(language: str, draft: Draft) -> str:
 async def _show(update: Update, context: Context, language: str, draft: Draft) -> None:
     """Ask for the draft's current step, with its buttons (always one to stop)."""
     zone = services(context).settings.zone
-    stop = [_step_button(texts.t(language, "button.cancel"), draft, "x")]
-    rows: list[list[InlineKeyboardButton]] = []
-    values: dict[str, Any] = {}
+    key, values, rows, last = _step_question(language, zone, draft)
+    await _send(update, texts.t(language, key, **values), InlineKeyboardMarkup([*rows, last]))
+
+
+def _step_question(
+    language: str, zone: Any, draft: Draft
+) -> tuple[str, dict[str, Any], Rows, list[InlineKeyboardButton]]:
+    """The step's text key and values, its choices, and its last row (with the stop button)."""
+    stop = [_step_button(texts.t(language, "button.cancel"), draft, FlowButton.STOP)]
+    series = draft.flow == "series"
     match draft.step:
         case "group":
-            key = "meeting.ask_group"
-            rows = [[_step_button(_shorten(g.name), draft, "g", g.id)] for g in draft.groups]
+            return "meeting.ask_group", {}, _group_rows(draft), stop
         case "meeting":
             key = "meeting.ask_move_which" if draft.flow == "move" else "meeting.ask_cancel_which"
-            several = len({c.meeting.group_id for c in draft.meetings}) > 1
-            rows = [
-                [
-                    _step_button(
-                        _shorten(
-                            when(c.meeting.starts_at, zone, language, with_year=True)
-                            + (f" · {c.group_name}" if several else "")
-                        ),
-                        draft,
-                        "m",
-                        c.meeting.id,
-                    )
-                ]
-                for c in draft.meetings[:20]
-            ]
+            return key, {}, _meeting_rows(language, zone, draft), stop
         case "date" if draft.flow == "move":
             assert draft.meeting is not None
-            key = "meeting.ask_move_date"
             values = {"when": when(draft.meeting.meeting.starts_at, zone, language)}
+            return "meeting.ask_move_date", values, [], stop
         case "date":
-            key = "meeting.ask_date"
-        case "time" if draft.flow == "series":
-            key = "meeting.ask_series_time"
-            rows = [
-                [
-                    _step_button(f"{minutes // 60:02d}:{minutes % 60:02d}", draft, "t", minutes)
-                    for minutes in meeting_drafts.SERIES_TIMES
-                ]
-            ]
+            return "meeting.ask_date", {}, [], stop
+        case "time" if series:
+            return "meeting.ask_series_time", {}, [_time_row(draft)], stop
         case "time":
-            key = "meeting.ask_time"
+            return "meeting.ask_time", {}, [], stop
         case "place":
-            key = "meeting.ask_series_place" if draft.flow == "series" else "meeting.ask_place"
+            return ("meeting.ask_series_place" if series else "meeting.ask_place"), {}, [], stop
         case "agenda":
-            key = "meeting.ask_agenda"
-            stop.insert(0, _step_button(texts.t(language, "button.skip"), draft, "skip"))
+            skip = _step_button(texts.t(language, "button.skip"), draft, FlowButton.SKIP_AGENDA)
+            return "meeting.ask_agenda", {}, [], [skip, *stop]
         case "weekday":
-            key = "meeting.ask_weekday"
-            names = get_day_names("wide", locale=language)
-            buttons = [_step_button(names[day], draft, "wd", day) for day in range(7)]
-            rows = [buttons[:3], buttons[3:5], buttons[5:]]
+            return "meeting.ask_weekday", {}, _weekday_rows(language, draft), stop
         case "week":
-            key = "meeting.ask_week"
-            rows = [
-                [
-                    _step_button(texts.t(language, week_key), draft, "wk", week)
-                    for week, week_key in WEEK_KEYS.items()
-                ]
-            ]
+            return "meeting.ask_week", {}, [_week_row(language, draft)], stop
         case "months":
-            key = "meeting.ask_months"
-            month_names = get_month_names("wide", locale=language)
-            rows = [
-                [_step_button(", ".join(month_names[m] for m in months), draft, "mo", pattern)]
-                for pattern, months in QUARTER_PATTERNS.items()
-            ]
-        case _:
-            key, values, save = _confirmation(language, zone, draft)
-            stop = [_step_button(texts.t(language, save), draft, "save"), *stop]
-            if draft.flow == "cancel":
-                stop[-1] = _step_button(texts.t(language, "button.keep_meeting"), draft, "x")
-    await _send(update, texts.t(language, key, **values), InlineKeyboardMarkup([*rows, stop]))
+            return "meeting.ask_months", {}, _months_rows(language, draft), stop
+    key, values, save = _confirmation(language, zone, draft)
+    if draft.flow == "cancel":
+        stop = [_step_button(texts.t(language, "button.keep_meeting"), draft, FlowButton.STOP)]
+    return key, values, [], [_step_button(texts.t(language, save), draft, FlowButton.SAVE), *stop]
+
+
+def _group_rows(draft: Draft) -> Rows:
+    return [[_step_button(_shorten(g.name), draft, FlowButton.GROUP, g.id)] for g in draft.groups]
+
+
+def _meeting_rows(language: str, zone: Any, draft: Draft) -> Rows:
+    several = len({c.meeting.group_id for c in draft.meetings}) > 1
+
+    def label(choice: MeetingChoice) -> str:
+        moment = when(choice.meeting.starts_at, zone, language, with_year=True)
+        return _shorten(moment + (f" · {choice.group_name}" if several else ""))
+
+    return [
+        [_step_button(label(c), draft, FlowButton.MEETING, c.meeting.id)]
+        for c in draft.meetings[:20]
+    ]
+
+
+def _time_row(draft: Draft) -> list[InlineKeyboardButton]:
+    return [
+        _step_button(f"{minutes // 60:02d}:{minutes % 60:02d}", draft, FlowButton.TIME, minutes)
+        for minutes in meeting_drafts.SERIES_TIMES
+    ]
+
+
+def _weekday_rows(language: str, draft: Draft) -> Rows:
+    names = get_day_names("wide", locale=language)
+    buttons = [_step_button(names[day], draft, FlowButton.WEEKDAY, day) for day in range(7)]
+    return [buttons[:3], buttons[3:5], buttons[5:]]
+
+
+def _week_row(language: str, draft: Draft) -> list[InlineKeyboardButton]:
+    return [
+        _step_button(texts.t(language, week_key), draft, FlowButton.WEEK, week)
+        for week, week_key in WEEK_KEYS.items()
+    ]
+
+
+def _months_rows(language: str, draft: Draft) -> Rows:
+    month_names = get_month_names("wide", locale=language)
+    return [
+        [_step_button(", ".join(month_names[m] for m in months), draft, FlowButton.MONTHS, pattern)]
+        for pattern, months in QUARTER_PATTERNS.items()
+    ]
 
 
 def _confirmation(language: str, zone: Any, draft: Draft) -> tuple[str, dict[str, Any], str]:
@@ -607,9 +606,9 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         CommandHandler(["bijeenkomst", "meeting"], plan_command, filters=private),
         CommandHandler(["aanmeldingen", "signups"], signups_command, filters=private),
         CommandHandler(["herinneringen", "reminders"], settings_command, filters=private),
-        CallbackQueryHandler(menu_press, pattern=callbacks.matches(callbacks.MeetingMenu)),
-        CallbackQueryHandler(step_press, pattern=callbacks.matches(callbacks.MeetingStep)),
-        CallbackQueryHandler(rsvp_press, pattern=callbacks.matches(callbacks.RsvpChoice)),
-        CallbackQueryHandler(skip_press, pattern=callbacks.matches(callbacks.SkipMeeting)),
-        CallbackQueryHandler(setting_press, pattern=callbacks.matches(callbacks.ReminderSetting)),
+        menu_press.handler,
+        step_press.handler,
+        rsvp_press.handler,
+        skip_press.handler,
+        setting_press.handler,
     ]

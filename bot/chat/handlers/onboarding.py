@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import texts
 from bot.actions import answering, onboarding
 from bot.actions.answering import ScreenKind
 from bot.chat import callbacks
-from bot.chat.handlers.common import Context, handling, language_of, reply, take_button
+from bot.chat.handlers.buttons import Pressed, button
+from bot.chat.handlers.common import Context, handling, language_of, reply
 from bot.chat.handlers.screens import show
 from bot.chat.services import services
 from bot.domain.consent import CONSENT_VERSION
@@ -70,14 +71,15 @@ async def _resume_or_explain(update: Update, context: Context, language: str) ->
         await show(update, language, screen)
 
 
-async def consent_choice(update: Update, context: Context) -> None:
+@button(callbacks.ConsentChoice)
+async def consent_choice(press: Pressed[callbacks.ConsentChoice]) -> None:
     """Store consent and membership on "Ja"; store nothing on "Nee"."""
-    choice = await take_button(update, callbacks.ConsentChoice)
-    language = await language_of(update, context)
-    if not choice.accept:
-        await reply(update, texts.t(language, "consent.declined"))
+    await press.remove_buttons()
+    language = await press.language()
+    if not press.data.accept:
+        await press.reply(texts.t(language, "consent.declined"))
         return
-    await _join(update, context, choice.invite_code, language)
+    await _join(press.update, press.context, press.data.invite_code, language)
 
 
 async def _join(update: Update, context: Context, code: str, language: str) -> None:
@@ -123,5 +125,5 @@ async def _refuse(update: Update, context: Context, error: InviteError, language
 def handlers() -> list[BaseHandler[Update, Context, None]]:
     return [
         CommandHandler("start", start, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(consent_choice, pattern=callbacks.matches(callbacks.ConsentChoice)),
+        consent_choice.handler,
     ]

@@ -10,19 +10,13 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import texts
 from bot.actions import answering, privacy
 from bot.chat import callbacks
-from bot.chat.handlers.common import (
-    Context,
-    handling,
-    language_of,
-    remove_buttons,
-    reply,
-    take_button,
-)
+from bot.chat.handlers.buttons import Pressed, button
+from bot.chat.handlers.common import Context, handling, language_of, reply
 from bot.chat.handlers.screens import show
 from bot.chat.services import services
 from bot.dates import when
@@ -86,69 +80,66 @@ async def consent_command(update: Update, context: Context) -> None:
     await _send(update, "\n\n".join(lines), [[button]])
 
 
-async def withdraw_button(update: Update, context: Context) -> None:
-    """ "Toestemming intrekken": ask once more, then withdraw and offer erasure."""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, callbacks.ConsentWithdraw)
-    language = await language_of(update, context)
-    await query.answer()
-    await remove_buttons(query)
-    if not data.confirm:
-        await _send(
-            update,
-            texts.t(language, "consent.withdraw_ask"),
+@button(callbacks.ConsentWithdraw, confirm=False)
+async def withdraw_ask(press: Pressed[callbacks.ConsentWithdraw]) -> None:
+    """ "Toestemming intrekken": ask once more."""
+    language = await press.language()
+    await press.remove_buttons()
+    await _send(
+        press.update,
+        texts.t(language, "consent.withdraw_ask"),
+        [
             [
-                [
-                    _button(
-                        texts.t(language, "button.withdraw_yes"), callbacks.ConsentWithdraw(True)
-                    ),
-                    _button(texts.t(language, "button.withdraw_no"), callbacks.PrivacyCancel()),
-                ]
-            ],
-        )
-        return
-    found = services(context)
-    async with handling(update, context) as session:
-        known = await privacy.consent_status(session, _user_id(update))
-        withdrawn = await privacy.withdraw_consent(session, _user_id(update), found.clock())
+                _button(texts.t(language, "button.withdraw_yes"), callbacks.ConsentWithdraw(True)),
+                _button(texts.t(language, "button.withdraw_no"), callbacks.PrivacyCancel()),
+            ]
+        ],
+    )
+
+
+@button(callbacks.ConsentWithdraw, confirm=True)
+async def withdraw_button(press: Pressed[callbacks.ConsentWithdraw]) -> None:
+    """ "Ja, intrekken": withdraw consent and offer erasure."""
+    language = await press.language()
+    await press.remove_buttons()
+    async with press.handling() as session:
+        known = await privacy.consent_status(session, press.user_id)
+        withdrawn = await privacy.withdraw_consent(session, press.user_id, press.services.clock())
     if known is None:
-        await reply(update, texts.t(language, "privacy.nothing_stored"))
+        await press.reply(texts.t(language, "privacy.nothing_stored"))
     elif not withdrawn:
-        await reply(update, texts.t(language, "consent.already_withdrawn"))
+        await press.reply(texts.t(language, "consent.already_withdrawn"))
     else:
-        logger.info("consent withdrawn (update %s)", update.update_id)
-        await _send(update, texts.t(language, "consent.withdrawn"), _erase_buttons(language))
+        logger.info("consent withdrawn (update %s)", press.update.update_id)
+        await _send(press.update, texts.t(language, "consent.withdrawn"), _erase_buttons(language))
 
 
-async def renew_button(update: Update, context: Context) -> None:
+@button(callbacks.ConsentRenew)
+async def renew_button(press: Pressed[callbacks.ConsentRenew]) -> None:
     """The consent question asked again: "Ja" records consent, "Nee" stores nothing."""
-    data = await take_button(update, callbacks.ConsentRenew)
-    language = await language_of(update, context)
-    if not data.accept:
-        await reply(update, texts.t(language, "consent.renew_declined"))
+    await press.remove_buttons()
+    language = await press.language()
+    if not press.data.accept:
+        await press.reply(texts.t(language, "consent.renew_declined"))
         return
-    found = services(context)
-    async with handling(update, context) as session:
-        known = await privacy.renew_consent(session, _user_id(update), found.clock())
-        screen = await answering.current_screen(session, _user_id(update), found.clock())
+    found = press.services
+    async with press.handling() as session:
+        known = await privacy.renew_consent(session, press.user_id, found.clock())
+        screen = await answering.current_screen(session, press.user_id, found.clock())
     if not known:
-        await reply(update, texts.t(language, "privacy.nothing_stored"))
+        await press.reply(texts.t(language, "privacy.nothing_stored"))
         return
-    await reply(update, texts.t(language, "consent.given"))
+    await press.reply(texts.t(language, "consent.given"))
     if screen.kind not in (answering.ScreenKind.IDLE, answering.ScreenKind.NEEDS_CONSENT):
-        await show(update, language, screen)
+        await show(press.update, language, screen)
 
 
-async def cancel_button(update: Update, context: Context) -> None:
+@button(callbacks.PrivacyCancel)
+async def cancel_button(press: Pressed[callbacks.PrivacyCancel]) -> None:
     """ "Nee": nothing changes."""
-    query = update.callback_query
-    assert query is not None
-    language = await language_of(update, context)
-    await query.answer()
-    await remove_buttons(query)
-    await reply(update, texts.t(language, "privacy.unchanged"))
+    language = await press.language()
+    await press.remove_buttons()
+    await press.reply(texts.t(language, "privacy.unchanged"))
 
 
 async def my_data(update: Update, context: Context) -> None:
@@ -183,26 +174,27 @@ async def forget_me(update: Update, context: Context) -> None:
     await _send(update, texts.t(language, "erase.ask"), _erase_buttons(language))
 
 
-async def erase_button(update: Update, context: Context) -> None:
+@button(callbacks.EraseChoice)
+async def erase_button(press: Pressed[callbacks.EraseChoice]) -> None:
     """ "Ja, wis alles": erase every row tied to the member; "Nee": nothing changes."""
-    data = await take_button(update, callbacks.EraseChoice)
-    language = await language_of(update, context)
-    if not data.confirm:
-        await reply(update, texts.t(language, "privacy.unchanged"))
+    await press.remove_buttons()
+    language = await press.language()
+    if not press.data.confirm:
+        await press.reply(texts.t(language, "privacy.unchanged"))
         return
-    found = services(context)
-    async with handling(update, context) as session:
-        erased = await privacy.erase_person(session, _user_id(update), found.clock())
+    found = press.services
+    async with press.handling() as session:
+        erased = await privacy.erase_person(session, press.user_id, found.clock())
     if erased is None:
-        await reply(update, texts.t(language, "erase.nothing"))
+        await press.reply(texts.t(language, "erase.nothing"))
         return
-    logger.info("a person was erased (update %s)", update.update_id)
-    await reply(update, texts.t(language, "erase.done"))
+    logger.info("a person was erased (update %s)", press.update.update_id)
+    await press.reply(texts.t(language, "erase.done"))
     # The ids of the reply and of anything still being recorded belong to the erased chat too.
     if found.recorder is not None:
         await found.recorder.drain()
     async with found.db.write() as session:
-        await privacy.forget_chat(session, _user_id(update))
+        await privacy.forget_chat(session, press.user_id)
 
 
 PSEUDONYM_PROBLEMS = {
@@ -230,34 +222,28 @@ async def pseudonym_command(update: Update, context: Context) -> None:
     assert message is not None
     parts = (message.text or "").split(maxsplit=1)
     given = parts[1] if len(parts) > 1 else ""
-    found = services(context)
-    if not given.strip():
-        async with found.db.read() as session:
-            view = await privacy.pseudonym_view(session, _user_id(update))
-        language = await language_of(update, context)
-        if view is None:
-            await reply(update, texts.t(language, "privacy.nothing_stored"))
-        elif view.pseudonym is None:
-            await reply(
-                update,
-                texts.t(
-                    language,
-                    "pseudonym.none",
-                    shown=_shown_as(language, view),
-                    max=pseudonyms.MAX_LENGTH,
-                ),
-            )
-        else:
-            await reply(
-                update,
-                texts.t(
-                    language,
-                    "pseudonym.current",
-                    pseudonym=view.pseudonym,
-                    shown=_shown_as(language, view),
-                ),
-            )
-        return
+    if given.strip():
+        await _change_pseudonym(update, context, given)
+    else:
+        await _show_pseudonym(update, context)
+
+
+async def _show_pseudonym(update: Update, context: Context) -> None:
+    async with services(context).db.read() as session:
+        view = await privacy.pseudonym_view(session, _user_id(update))
+    language = await language_of(update, context)
+    if view is None:
+        await reply(update, texts.t(language, "privacy.nothing_stored"))
+    elif view.pseudonym is None:
+        shown, most = _shown_as(language, view), pseudonyms.MAX_LENGTH
+        await reply(update, texts.t(language, "pseudonym.none", shown=shown, max=most))
+    else:
+        shown = _shown_as(language, view)
+        text = texts.t(language, "pseudonym.current", pseudonym=view.pseudonym, shown=shown)
+        await reply(update, text)
+
+
+async def _change_pseudonym(update: Update, context: Context, given: str) -> None:
     problem: str | None = None
     try:
         async with handling(update, context) as session:
@@ -273,14 +259,9 @@ async def pseudonym_command(update: Update, context: Context) -> None:
         await reply(update, texts.t(language, "pseudonym.cleared", shown=_shown_as(language, view)))
     else:
         logger.info("pseudonym changed (update %s)", update.update_id)
+        shown = _shown_as(language, view)
         await reply(
-            update,
-            texts.t(
-                language,
-                "pseudonym.set",
-                pseudonym=view.pseudonym,
-                shown=_shown_as(language, view),
-            ),
+            update, texts.t(language, "pseudonym.set", pseudonym=view.pseudonym, shown=shown)
         )
 
 
@@ -291,8 +272,9 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         CommandHandler(["toestemming", "consent"], consent_command, filters=private),
         CommandHandler(["mijngegevens", "mydata"], my_data, filters=private),
         CommandHandler(["vergeetmij", "forgetme"], forget_me, filters=private),
-        CallbackQueryHandler(withdraw_button, pattern=callbacks.matches(callbacks.ConsentWithdraw)),
-        CallbackQueryHandler(renew_button, pattern=callbacks.matches(callbacks.ConsentRenew)),
-        CallbackQueryHandler(erase_button, pattern=callbacks.matches(callbacks.EraseChoice)),
-        CallbackQueryHandler(cancel_button, pattern=callbacks.matches(callbacks.PrivacyCancel)),
+        withdraw_ask.handler,
+        withdraw_button.handler,
+        renew_button.handler,
+        erase_button.handler,
+        cancel_button.handler,
     ]

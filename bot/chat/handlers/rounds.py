@@ -6,16 +6,19 @@ every step asks the actions again whether this person facilitates that group.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import dataclasses
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import texts
 from bot.actions import rounds
 from bot.chat import callbacks
-from bot.chat.handlers.common import Context, handling, language_of, remove_buttons, reply
+from bot.chat.handlers.buttons import Pressed, button
+from bot.chat.handlers.common import Context, language_of, remove_buttons, reply
 from bot.chat.services import Services, services
 from bot.dates import when
 from bot.errors import DomainError, NotAllowedError
@@ -44,11 +47,11 @@ async def round_command(update: Update, context: Context) -> None:
     try:
         async with found.db.read() as session:
             groups = await rounds.facilitated_groups(session, _user_id(update))
-    except NotAllowedError:
-        await reply(update, texts.t(language, "facilitator.refused"))
-        return
-    if len(groups) == 1:
-        await _wizard_step(update, context, callbacks.RoundWizard(groups[0].id), edit=False)
+        if len(groups) == 1:
+            await _wizard_step(update, context, callbacks.RoundWizard(groups[0].id), edit=False)
+            return
+    except DomainError as error:
+        await _wizard_refused(update, language, error, edit=False)
         return
     markup = InlineKeyboardMarkup(
         [[_button(g.name[:60], callbacks.RoundWizard(g.id))] for g in groups]
@@ -57,14 +60,48 @@ async def round_command(update: Update, context: Context) -> None:
     await update.effective_chat.send_message(texts.t(language, "wizard.group"), reply_markup=markup)
 
 
-async def wizard_press(update: Update, context: Context) -> None:
-    """One step of the round wizard."""
-    query = update.callback_query
-    assert query is not None
-    step = callbacks.decode(query.data)
-    assert isinstance(step, callbacks.RoundWizard)
-    await query.answer()
-    await _wizard_step(update, context, step, edit=True)
+async def _wizard_refused(update: Update, language: str, error: DomainError, edit: bool) -> None:
+    """Refuse someone who does not facilitate the group; an outdated choice is a stale button."""
+    if isinstance(error, NotAllowedError):
+        if update.callback_query is not None:
+            await remove_buttons(update.callback_query)
+        await reply(update, texts.t(language, "facilitator.refused"))
+    else:
+        await _say(update, texts.t(language, "button.stale"), None, edit)
+
+
+async def _wizard_button_refused(press: Pressed[Any], error: DomainError) -> None:
+    await _wizard_refused(press.update, await press.language(), error, edit=True)
+
+
+@button(callbacks.RoundWizard, group_id=0)
+async def wizard_cancel(press: Pressed[callbacks.RoundWizard]) -> None:
+    """ "Annuleren" in the wizard (or under the question whether to close a round)."""
+    await _say(press.update, texts.t(await press.language(), "wizard.cancelled"), None, True)
+
+
+@button(callbacks.RoundWizard, confirm=True, on_error=(DomainError, _wizard_button_refused))
+async def wizard_open(press: Pressed[callbacks.RoundWizard]) -> None:
+    """ "Openen": open the round with the choices the button carries."""
+    step, found = press.data, press.services
+    async with press.handling() as session:
+        await rounds.open_round(
+            session,
+            press.user_id,
+            step.group_id,
+            step.question_set_id,
+            None if step.meeting_id == -1 else step.meeting_id,
+            step.deadline_days,
+            found.clock(),
+            found.settings.zone,
+        )
+    await _say(press.update, texts.t(await press.language(), "wizard.opened"), None, True)
+
+
+@button(callbacks.RoundWizard, on_error=(DomainError, _wizard_button_refused))
+async def wizard_press(press: Pressed[callbacks.RoundWizard]) -> None:
+    """A choice in the wizard: ask for the next one, or for confirmation."""
+    await _wizard_step(press.update, press.context, press.data, edit=True)
 
 
 async def _wizard_step(
@@ -72,36 +109,8 @@ async def _wizard_step(
 ) -> None:
     language = await language_of(update, context)
     found = services(context)
-    user_id = _user_id(update)
-    now = found.clock()
-    if step.group_id == 0:
-        await _say(update, texts.t(language, "wizard.cancelled"), None, edit)
-        return
-    try:
-        if step.confirm:
-            async with handling(update, context) as session:
-                await rounds.open_round(
-                    session,
-                    user_id,
-                    step.group_id,
-                    step.question_set_id,
-                    None if step.meeting_id == -1 else step.meeting_id,
-                    step.deadline_days,
-                    now,
-                    found.settings.zone,
-                )
-            await _say(update, texts.t(language, "wizard.opened"), None, edit)
-            return
-        async with found.db.read() as session:
-            text, markup = await _next_step(session, user_id, step, language, found, now)
-    except NotAllowedError:
-        if update.callback_query is not None:
-            await remove_buttons(update.callback_query)
-        await reply(update, texts.t(language, "facilitator.refused"))
-        return
-    except DomainError:
-        await _say(update, texts.t(language, "button.stale"), None, edit)
-        return
+    async with found.db.read() as session:
+        text, markup = await _next_step(session, _user_id(update), step, language, found)
     await _say(update, text, markup, edit)
 
 
@@ -111,7 +120,6 @@ async def _next_step(
     step: callbacks.RoundWizard,
     language: str,
     found: Services,
-    now: datetime,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The question and buttons for the first choice not made yet, or the confirmation."""
     cancel = [_button(texts.t(language, "button.cancel"), callbacks.RoundWizard(0))]
@@ -122,44 +130,61 @@ async def _next_step(
         rows = [[_button(s.title[:60], callbacks.RoundWizard(step.group_id, s.id))] for s in sets]
         return texts.t(language, "wizard.set"), InlineKeyboardMarkup([*rows, cancel])
     if step.meeting_id == 0:
-        meetings = await rounds.meeting_choices(session, user_id, step.group_id, now)
-        rows = [
-            [
-                _button(
-                    when(m.starts_at, found.settings.zone, language),
-                    callbacks.RoundWizard(step.group_id, step.question_set_id, m.id),
-                )
-            ]
-            for m in meetings
-        ]
-        rows.append(
-            [
-                _button(
-                    texts.t(language, "button.no_meeting"),
-                    callbacks.RoundWizard(step.group_id, step.question_set_id, -1),
-                )
-            ]
-        )
+        rows = await _meeting_choices(session, user_id, step, language, found)
         return texts.t(language, "wizard.meeting"), InlineKeyboardMarkup([*rows, cancel])
     if step.deadline_days == 0:
         row = [
             _button(
                 texts.t(language, "button.days", days=days),
-                callbacks.RoundWizard(step.group_id, step.question_set_id, step.meeting_id, days),
+                dataclasses.replace(step, deadline_days=days),
             )
             for days in rounds.DEADLINE_CHOICES
         ]
         return texts.t(language, "wizard.deadline"), InlineKeyboardMarkup([row, cancel])
+    text = await _confirmation(session, user_id, step, language, found)
+    confirm = dataclasses.replace(step, confirm=True)
+    markup = InlineKeyboardMarkup([[_button(texts.t(language, "button.open"), confirm), *cancel]])
+    return text, markup
+
+
+async def _meeting_choices(
+    session: AsyncSession,
+    user_id: int,
+    step: callbacks.RoundWizard,
+    language: str,
+    found: Services,
+) -> list[list[InlineKeyboardButton]]:
+    """One button per upcoming meeting of the group, and "Geen bijeenkomst"."""
+    meetings = await rounds.meeting_choices(session, user_id, step.group_id, found.clock())
+    zone = found.settings.zone
+    rows = [
+        [_button(when(m.starts_at, zone, language), dataclasses.replace(step, meeting_id=m.id))]
+        for m in meetings
+    ]
+    no_meeting = dataclasses.replace(step, meeting_id=-1)
+    rows.append([_button(texts.t(language, "button.no_meeting"), no_meeting)])
+    return rows
+
+
+async def _confirmation(
+    session: AsyncSession,
+    user_id: int,
+    step: callbacks.RoundWizard,
+    language: str,
+    found: Services,
+) -> str:
+    """What is about to be opened: group, question set, meeting and deadline."""
     summary = await rounds.wizard_summary(
         session, user_id, step.group_id, step.question_set_id, step.meeting_id
     )
-    deadline = when(now + timedelta(days=step.deadline_days), found.settings.zone, language)
+    zone = found.settings.zone
+    deadline = when(found.clock() + timedelta(days=step.deadline_days), zone, language)
     meeting = (
-        when(summary.meeting_starts_at, found.settings.zone, language)
+        when(summary.meeting_starts_at, zone, language)
         if summary.meeting_starts_at
         else texts.t(language, "meeting.none")
     )
-    text = texts.t(
+    return texts.t(
         language,
         "wizard.confirm",
         group=summary.group_name,
@@ -167,11 +192,6 @@ async def _next_step(
         meeting=meeting,
         deadline=deadline,
     )
-    confirm = callbacks.RoundWizard(
-        step.group_id, step.question_set_id, step.meeting_id, step.deadline_days, True
-    )
-    markup = InlineKeyboardMarkup([[_button(texts.t(language, "button.open"), confirm), *cancel]])
-    return text, markup
 
 
 async def _say(update: Update, text: str, markup: InlineKeyboardMarkup | None, edit: bool) -> None:
@@ -204,44 +224,42 @@ async def _choose_round_to_close(update: Update, context: Context, language: str
     )
 
 
-async def close_press(update: Update, context: Context) -> None:
-    """Ask once more, then close the round."""
-    query = update.callback_query
-    assert query is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, callbacks.RoundClose)
-    language = await language_of(update, context)
-    found = services(context)
-    await query.answer()
-    try:
-        if not data.confirm:
-            async with found.db.read() as session:
-                choices = await rounds.open_rounds(session, _user_id(update), found.clock())
-            match = next((r for r in choices if r.round_id == data.round_id), None)
-            if match is None:
-                await remove_buttons(query)
-                await reply(update, texts.t(language, "close.none"))
-                return
-            markup = InlineKeyboardMarkup(
-                [
-                    [
-                        _button(
-                            texts.t(language, "button.close"),
-                            callbacks.RoundClose(data.round_id, True),
-                        ),
-                        _button(texts.t(language, "button.cancel"), callbacks.RoundWizard(0)),
-                    ]
-                ]
-            )
-            await _say(update, texts.t(language, "close.confirm", title=match.title), markup, True)
-            return
-        async with handling(update, context) as session:
-            await rounds.close_round(session, _user_id(update), data.round_id, found.clock())
-    except NotAllowedError:
-        await remove_buttons(query)
-        await reply(update, texts.t(language, "facilitator.refused"))
+async def _close_refused(press: Pressed[Any], error: NotAllowedError) -> None:
+    await press.remove_buttons()
+    await press.reply(texts.t(await press.language(), "facilitator.refused"))
+
+
+@button(callbacks.RoundClose, confirm=False, on_error=(NotAllowedError, _close_refused))
+async def close_ask(press: Pressed[callbacks.RoundClose]) -> None:
+    """A round chosen to close: ask once more."""
+    language, found = await press.language(), press.services
+    async with found.db.read() as session:
+        choices = await rounds.open_rounds(session, press.user_id, found.clock())
+    match = next((r for r in choices if r.round_id == press.data.round_id), None)
+    if match is None:
+        await press.remove_buttons()
+        await press.reply(texts.t(language, "close.none"))
         return
-    await _say(update, texts.t(language, "close.done"), None, True)
+    close = callbacks.RoundClose(press.data.round_id, True)
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                _button(texts.t(language, "button.close"), close),
+                _button(texts.t(language, "button.cancel"), callbacks.RoundWizard(0)),
+            ]
+        ]
+    )
+    await _say(press.update, texts.t(language, "close.confirm", title=match.title), markup, True)
+
+
+@button(callbacks.RoundClose, confirm=True, on_error=(NotAllowedError, _close_refused))
+async def close_press(press: Pressed[callbacks.RoundClose]) -> None:
+    """ "Sluiten": close the round."""
+    async with press.handling() as session:
+        await rounds.close_round(
+            session, press.user_id, press.data.round_id, press.services.clock()
+        )
+    await _say(press.update, texts.t(await press.language(), "close.done"), None, True)
 
 
 async def progress_command(update: Update, context: Context) -> None:
@@ -288,6 +306,9 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
     return [
         CommandHandler(["ronde", "round"], round_command, filters=private),
         CommandHandler(["voortgang", "progress"], progress_command, filters=private),
-        CallbackQueryHandler(wizard_press, pattern=callbacks.matches(callbacks.RoundWizard)),
-        CallbackQueryHandler(close_press, pattern=callbacks.matches(callbacks.RoundClose)),
+        wizard_cancel.handler,
+        wizard_open.handler,
+        wizard_press.handler,
+        close_ask.handler,
+        close_press.handler,
     ]

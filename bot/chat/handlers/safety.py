@@ -1,8 +1,9 @@
 """Safety in the chat: flood control, "Snel weg", ``/wis``, ``/discreet`` and wiping answers.
 
-``first_handlers`` run before everything else (group -2): they drop a flood and record the id
-(never the text) of each message a member sends in a private chat, so "Snel weg" and ``/wis``
-can delete it later. The bot's own messages are recorded by the rate limiter.
+``first_handlers`` run before everything else (``bot.chat.app.register``): they drop a flood
+and record the id (never the text) of each message a member sends in a private chat, so
+"Snel weg" and ``/wis`` can delete it later. The bot's own messages are recorded by the rate
+limiter.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from telegram.error import BadRequest
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     Job,
@@ -28,6 +28,7 @@ from bot.actions import safety
 from bot.actions.safety import PrivacyChoices
 from bot.chat import callbacks
 from bot.chat.arrival import ArrivalQueue
+from bot.chat.handlers.buttons import Pressed, button
 from bot.chat.handlers.common import Context, handling, language_of, reply
 from bot.chat.services import services
 from bot.domain.flood import Verdict
@@ -77,11 +78,15 @@ async def _drain(context: Context) -> None:
         await recorder.drain()
 
 
+@button(callbacks.QuickExit)
+async def quick_exit_button(press: Pressed[callbacks.QuickExit]) -> None:
+    """The "Snel weg" button under a question (it works from any old message too)."""
+    await quick_exit(press.update, press.context)
+
+
 async def quick_exit(update: Update, context: Context) -> None:
-    """ "Snel weg": delete the recent conversation and leave one neutral line."""
+    """ "Snel weg" and ``/snelweg``: delete the recent conversation, leave one neutral line."""
     assert update.effective_user is not None and update.effective_chat is not None
-    if update.callback_query is not None:
-        await update.callback_query.answer()
     found = services(context)
     await _drain(context)
     chat_id = update.effective_chat.id
@@ -160,25 +165,22 @@ async def privacy_settings(update: Update, context: Context) -> None:
     await update.effective_chat.send_message(text, reply_markup=markup)
 
 
-async def privacy_setting(update: Update, context: Context) -> None:
+@button(callbacks.PrivacySetting, toast=True)
+async def privacy_setting(press: Pressed[callbacks.PrivacySetting]) -> None:
     """A button under the settings: switch one choice and show the new state."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    data = callbacks.decode(query.data)
-    assert isinstance(data, callbacks.PrivacySetting)
-    async with handling(update, context) as session:
+    async with press.handling() as session:
         choices = await safety.set_privacy_choice(
-            session, update.effective_user.id, data.setting, data.on
+            session, press.user_id, press.data.setting, press.data.on
         )
-    language = await language_of(update, context)
+    language = await press.language()
     if choices is None:
-        await query.answer()
-        await reply(update, texts.t(language, "stranger.text"))
+        await press.answer()
+        await press.reply(texts.t(language, "stranger.text"))
         return
-    await query.answer(texts.t(language, "discreet.saved"))
+    await press.answer(texts.t(language, "discreet.saved"))
     text, markup = _settings_message(language, choices)
     try:
-        await query.edit_message_text(text, reply_markup=markup)
+        await press.query.edit_message_text(text, reply_markup=markup)
     except BadRequest as error:
         if "not modified" not in error.message.lower():
             raise
@@ -216,7 +218,7 @@ class GateHandler(TypeHandler[Update, Context, None]):
 
 
 def first_handlers() -> list[BaseHandler[Update, Context, None]]:
-    """Handlers that run before everything else (group -2)."""
+    """Handlers that see every update first (their group: ``bot.chat.app.register``)."""
     return [GateHandler()]
 
 
@@ -226,6 +228,6 @@ def handlers() -> list[BaseHandler[Update, Context, None]]:
         CommandHandler(["snelweg", "quickexit"], quick_exit, filters=private),
         CommandHandler(["wis", "wipe"], wipe_chat, filters=private),
         CommandHandler(["discreet", "wisantwoorden"], privacy_settings, filters=private),
-        CallbackQueryHandler(quick_exit, pattern=callbacks.matches(callbacks.QuickExit)),
-        CallbackQueryHandler(privacy_setting, pattern=callbacks.matches(callbacks.PrivacySetting)),
+        quick_exit_button.handler,
+        privacy_setting.handler,
     ]

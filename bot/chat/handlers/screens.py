@@ -11,6 +11,8 @@ from bot import texts
 from bot.actions.answering import (
     Notice,
     Outcome,
+    Press,
+    PressKind,
     QuestionView,
     ReviewView,
     RoundChoice,
@@ -22,6 +24,28 @@ from bot.domain import forms
 from bot.domain.consent import CONSENT_VERSION
 
 REVIEW_ANSWER_CHARS = 300
+# The letter an answer button carries on the wire (``callbacks.AnswerPress.action``) per kind.
+PRESS_LETTERS = {
+    PressKind.OPTION: "o",
+    PressKind.TOGGLE: "t",
+    PressKind.DONE: "d",
+    PressKind.SKIP: "s",
+    PressKind.DECLINE: "n",
+    PressKind.HELP: "h",
+    PressKind.PAUSE: "p",
+    PressKind.KEEP: "k",
+}
+PRESS_KINDS = {letter: kind for kind, letter in PRESS_LETTERS.items()}
+
+
+def answer_press(view: QuestionView, kind: PressKind, index: int = 0) -> callbacks.AnswerPress:
+    """The button data for ``kind`` under the question ``view`` shows."""
+    return callbacks.AnswerPress(view.submission_id, view.question.id, PRESS_LETTERS[kind], index)
+
+
+def press_of(data: callbacks.AnswerPress) -> Press:
+    """What a pressed answer button asks the action for (the codec checked the letter)."""
+    return Press(data.submission_id, data.question_id, PRESS_KINDS[data.action], data.index)
 
 
 def _button(text: str, data: callbacks.CallbackData) -> InlineKeyboardButton:
@@ -76,43 +100,48 @@ def _hint(language: str, question: forms.QuestionSpec) -> str:
 def _question_buttons(language: str, view: QuestionView) -> list[list[InlineKeyboardButton]]:
     question = view.question
 
-    def press(action: str, index: int = 0) -> callbacks.AnswerPress:
-        return callbacks.AnswerPress(view.submission_id, question.id, action, index)
+    def press(kind: PressKind, index: int = 0) -> callbacks.AnswerPress:
+        return answer_press(view, kind, index)
 
     rows: list[list[InlineKeyboardButton]] = []
     match question.kind:
         case forms.Kind.SINGLE_CHOICE:
-            rows += [[_button(o.label, press("o", i))] for i, o in enumerate(question.options)]
+            rows += [
+                [_button(o.label, press(PressKind.OPTION, i))]
+                for i, o in enumerate(question.options)
+            ]
         case forms.Kind.MULTIPLE_CHOICE:
             chosen = set(forms.selection(view.draft or (view.given.value if view.given else "")))
             rows += [
-                [_button(("☑ " if o.key in chosen else "☐ ") + o.label, press("t", i))]
+                [_button(("☑ " if o.key in chosen else "☐ ") + o.label, press(PressKind.TOGGLE, i))]
                 for i, o in enumerate(question.options)
             ]
-            rows.append([_button(texts.t(language, "button.done"), press("d"))])
+            rows.append([_button(texts.t(language, "button.done"), press(PressKind.DONE))])
         case forms.Kind.SCALE:
             low, high = forms.scale_bounds(question)
-            numbers = [_button(str(n), press("o", n - low)) for n in range(low, high + 1)]
+            numbers = [
+                _button(str(n), press(PressKind.OPTION, n - low)) for n in range(low, high + 1)
+            ]
             rows += [numbers[i : i + 6] for i in range(0, len(numbers), 6)]
         case forms.Kind.YES_NO:
             rows.append(
                 [
-                    _button(texts.t(language, "button.yes"), press("o", 0)),
-                    _button(texts.t(language, "button.no"), press("o", 1)),
+                    _button(texts.t(language, "button.yes"), press(PressKind.OPTION, 0)),
+                    _button(texts.t(language, "button.no"), press(PressKind.OPTION, 1)),
                 ]
             )
     extra = []
     if question.optional:
-        extra.append(_button(texts.t(language, "button.skip"), press("s")))
+        extra.append(_button(texts.t(language, "button.skip"), press(PressKind.SKIP)))
     if question.allow_decline:
-        extra.append(_button(texts.t(language, "button.decline"), press("n")))
+        extra.append(_button(texts.t(language, "button.decline"), press(PressKind.DECLINE)))
     if extra:
         rows.append(extra)
     if view.given is not None:
-        rows.append([_button(texts.t(language, "button.keep"), press("k"))])
-    last = [_button(texts.t(language, "button.pause"), press("p"))]
+        rows.append([_button(texts.t(language, "button.keep"), press(PressKind.KEEP))])
+    last = [_button(texts.t(language, "button.pause"), press(PressKind.PAUSE))]
     if question.help_text:
-        last.insert(0, _button(texts.t(language, "button.help"), press("h")))
+        last.insert(0, _button(texts.t(language, "button.help"), press(PressKind.HELP)))
     rows.append(last)
     rows.append([_button(texts.t(language, "button.quick_exit"), callbacks.QuickExit())])
     return rows
