@@ -67,7 +67,7 @@ async def test_the_whole_flow_to_publication(db):
     ]
     assert "Fatima hielp mij." in original  # the member's answer is unchanged
     assert document.contacts == ("a@regio.nl", "b@regio.nl")
-    assert "2 juni 2021" in "".join(s.text for s in document.follow_up[0])
+    assert "2 juni 2021" in "".join(s.text for s in document.follow_up[0].line)
 
     async with db.write() as session:
         submitted = await summaries.submit_for_review(session, AUTHOR, summary_id, NOW)
