@@ -185,7 +185,13 @@ def invite_create(
     default="md",
     show_default=True,
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--check-templates",
+    "check_templates",
+    is_flag=True,
+    help="Only check the region's own templates (SAMENKRACHT_TEMPLATES_DIR).",
+)
 @click.pass_context
 @_clear_errors
 def summary(
@@ -193,17 +199,27 @@ def summary(
     meeting_id: int | None,
     from_file: Path | None,
     fmt: str,
-    output: Path,
+    output: Path | None,
+    check_templates: bool,
 ) -> None:
     """Render the "Uitkomsten" summary of a meeting (or of a YAML file) to FILE."""
+    from bot.clock import system_clock
     from bot.documents import Format
+    from bot.running import check_region_templates
     from bot.summary_commands import file_summary, meeting_summary
 
+    settings = _settings(context)
+    if check_templates:
+        found = check_region_templates(settings)
+        click.echo(f"Templates OK: {', '.join(found) if found else 'the built-in ones'}")
+        return
+    if output is None:
+        raise click.UsageError("give --output FILE")
     if (meeting_id is None) == (from_file is None):
         raise click.UsageError("give either --meeting or --from-file")
-    settings = _settings(context)
     if from_file is not None:
-        data = file_summary(settings, from_file, Format(fmt))
+        today = system_clock().astimezone(settings.zone).date()
+        data = file_summary(settings, from_file, Format(fmt), today)
     else:
         assert meeting_id is not None
         data = _run(meeting_summary(settings, meeting_id, Format(fmt)))

@@ -306,6 +306,41 @@ def render(
             return render_pdf(document, templates_dir, region)
 
 
+TEMPLATE_NAMES = ("uitkomsten.md.j2", "uitkomsten.html.j2", "uitkomsten.docx")
+
+
+def check_templates(templates_dir: Path | None) -> tuple[str, ...]:
+    """Check a region's own templates; return the ones found, or raise one clear RenderError.
+
+    Each is parsed (a syntax error names the file and line) and filled in once with a
+    sample document that has every part (an unknown tag names the file and the tag); a
+    tagged ``uitkomsten.docx`` must also use the required fields (``bot.region_template``).
+    """
+    from bot import region_template
+
+    if templates_dir is None:
+        return ()
+    if not templates_dir.is_dir():
+        raise RenderError(f"SAMENKRACHT_TEMPLATES_DIR {templates_dir} is not a folder")
+    found = tuple(name for name in TEMPLATE_NAMES if (templates_dir / name).exists())
+    sample = region_template.sample_document()
+    for name in found:
+        path = templates_dir / name
+        if name == "uitkomsten.docx":
+            if region_template.has_tags(path):
+                region_template.check(path)
+            else:
+                render_docx(sample, templates_dir)
+        elif name == "uitkomsten.md.j2":
+            render_markdown(sample, templates_dir, SAMPLE_REGION)
+        else:
+            render_html(sample, templates_dir, SAMPLE_REGION)
+    return found
+
+
+SAMPLE_REGION = Region(name="Regio", contact_lines=("Postbus 1", "info@regio.nl"))
+
+
 def file_name(document: SummaryDocument, fmt: Format) -> str:
     """The file's name: the meeting date, never the topic (discreet in a chat's file list)."""
     return f"{document.file_stem}.{fmt.value}"

@@ -127,7 +127,7 @@ def render(path: Path, document: SummaryDocument, region: Region) -> bytes:
         raise RenderError(f"template {path}: {error.message}") from None
     except jinja2.UndefinedError as error:
         raise RenderError(f"template {path}: unknown tag ({error.message})") from None
-    except jinja2.TemplateError as error:
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as error:
         raise RenderError(f"template {path} could not be filled in: {error}") from None
     buffer = io.BytesIO()
     template.save(buffer)
@@ -152,9 +152,9 @@ def _bullet(bullet: Bullet) -> dict[str, Any]:
 
 def _blocks(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
     return [
-        {"is_list": True, "text": "", "items": [_bullet(item) for item in block.items]}
+        {"is_list": True, "text": "", "entries": [_bullet(item) for item in block.items]}
         if isinstance(block, BulletList)
-        else {"is_list": False, "text": _text(block.line), "items": []}
+        else {"is_list": False, "text": _text(block.line), "entries": []}
         for block in blocks
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ async def meeting_summary(settings: Settings, meeting_id: int, fmt: documents.Fo
         raise DomainError(f"there is no meeting {meeting_id}") from None
     finally:
         await db.dispose()
-    return documents.render(document, fmt, settings.samenkracht_templates_dir)
+    return documents.render(document, fmt, settings.samenkracht_templates_dir, settings.region())
 
 
 def _date(value: Any, name: str) -> date:
@@ -68,14 +69,29 @@ def input_from_yaml(text: str, min_group: int) -> composer.SummaryInput:
         invitation=str(data.get("invitation") or composer.DEFAULT_INVITATION),
         contacts=tuple(str(c) for c in contacts),
         min_group=min_group,
+        edition=composer.Edition(
+            published=bool(data.get("published", False)),
+            version=_version(data.get("version", 1)),
+            day=_date(data["published_on"], "published_on") if data.get("published_on") else None,
+        ),
     )
 
 
-def file_summary(settings: Settings, path: Path, fmt: documents.Format) -> bytes:
-    """Render a summary from a YAML file of its fields."""
+def _version(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise DomainError("version must be a whole number from 1")
+
+
+def file_summary(
+    settings: Settings, path: Path, fmt: documents.Format, today: date | None = None
+) -> bytes:
+    """Render a summary from a YAML file of its fields (a draft dated ``today`` unless the
+    file says ``published: true``; ``version`` numbers it)."""
     summary = input_from_yaml(path.read_text(encoding="utf-8"), settings.samenkracht_min_group)
+    summary = replace(summary, edition=replace(summary.edition, day=summary.edition.day or today))
     document = composer.compose(summary)
-    return documents.render(document, fmt, settings.samenkracht_templates_dir)
+    return documents.render(document, fmt, settings.samenkracht_templates_dir, settings.region())
 
 
 async def round_export(settings: Settings, round_id: int, fmt: str) -> bytes:

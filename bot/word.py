@@ -44,8 +44,14 @@ def render_docx(document: SummaryDocument, templates_dir: Path | None, region: R
 def build(document: SummaryDocument, base: Path | None, region: Region) -> bytes:
     """The built-in Word rendering (on a region's styles when ``base`` is given)."""
     from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
 
-    word = Document(str(base)) if base is not None else Document()
+    from bot.documents import RenderError
+
+    try:
+        word = Document(str(base)) if base is not None else Document()
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as error:
+        raise RenderError(f"template {base}: not a Word file ({error})") from None
     if base is not None:
         body = word.element.body
         for child in list(body):
