@@ -8,6 +8,9 @@ against white, each group also has its own hatching and the legend names it, and
 carries its number, so nothing depends on colour alone. Labels are drawn as text, never as
 markup: ``$…$`` is not read as a formula, ``<`` and ``&`` are only characters. A glyph the
 font lacks (an emoji) is drawn as an empty box rather than failing the document.
+
+The last charts drawn are kept (by their table): the HTML file and the PDF of one summary,
+rendered one after the other, draw each chart once.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import io
 import textwrap
 import warnings
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.summary import CountTable
@@ -117,11 +121,13 @@ def _metadata(fmt: str, table: CountTable) -> dict[str, Any]:
     return {"Title": table.caption, "Description": table.alt, "Software": None}
 
 
+@lru_cache(maxsize=32)
 def svg(table: CountTable) -> str:
     """The chart as SVG text (for an ``<img>`` in HTML and in the PDF)."""
     return _save(table, "svg", transparent=True).decode()  # a draft's watermark shows through
 
 
+@lru_cache(maxsize=32)
 def png(table: CountTable, dpi: int = PRINT_DPI) -> bytes:
     """The chart as PNG at print resolution (for Word)."""
     return _save(table, "png", dpi=dpi)

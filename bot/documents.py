@@ -248,23 +248,32 @@ def _watermark(text: str) -> str:
 
 
 def render_html(
-    document: SummaryDocument, templates_dir: Path | None = None, region: Region = NO_REGION
+    document: SummaryDocument,
+    templates_dir: Path | None = None,
+    region: Region = NO_REGION,
+    *,
+    with_charts: bool = True,
 ) -> str:
+    """The page; ``with_charts=False`` leaves the charts out (the tables stay)."""
     return _render_template(
         "uitkomsten.html.j2",
         document,
         templates_dir,
         region,
-        charts=_chart_uris(document),
+        charts=_chart_uris(document) if with_charts else {},
         watermark=_watermark(document.concept_text),
     )
 
 
 def render_pdf(
-    document: SummaryDocument, templates_dir: Path | None = None, region: Region = NO_REGION
+    document: SummaryDocument,
+    templates_dir: Path | None = None,
+    region: Region = NO_REGION,
+    *,
+    with_charts: bool = True,
 ) -> bytes:
     """Print the HTML page to a tagged PDF (PDF/UA-1) with WeasyPrint (needs pango)."""
-    html = render_html(document, templates_dir, region)
+    html = render_html(document, templates_dir, region, with_charts=with_charts)
     try:
         import weasyprint  # type: ignore[import-untyped]
     except (ImportError, OSError) as error:
@@ -277,12 +286,16 @@ def render_pdf(
 
 
 def render_docx(
-    document: SummaryDocument, templates_dir: Path | None = None, region: Region = NO_REGION
+    document: SummaryDocument,
+    templates_dir: Path | None = None,
+    region: Region = NO_REGION,
+    *,
+    with_charts: bool = True,
 ) -> bytes:
     """The Word file (``bot.word``): built in, or on the region's own ``uitkomsten.docx``."""
     from bot import word
 
-    return word.render_docx(document, templates_dir, region)
+    return word.render_docx(document, templates_dir, region, with_charts=with_charts)
 
 
 # -- one entry point -------------------------------------------------------------------------
@@ -293,17 +306,19 @@ def render(
     fmt: Format,
     templates_dir: Path | None = None,
     region: Region = NO_REGION,
+    *,
+    with_charts: bool = True,
 ) -> bytes:
-    """Render a document in one format, as the bytes of its file."""
+    """Render a document in one format, as the bytes of its file (Markdown has no charts)."""
     match fmt:
         case Format.MARKDOWN:
             return render_markdown(document, templates_dir, region).encode()
         case Format.HTML:
-            return render_html(document, templates_dir, region).encode()
+            return render_html(document, templates_dir, region, with_charts=with_charts).encode()
         case Format.DOCX:
-            return render_docx(document, templates_dir, region)
+            return render_docx(document, templates_dir, region, with_charts=with_charts)
         case Format.PDF:
-            return render_pdf(document, templates_dir, region)
+            return render_pdf(document, templates_dir, region, with_charts=with_charts)
 
 
 TEMPLATE_NAMES = ("uitkomsten.md.j2", "uitkomsten.html.j2", "uitkomsten.docx")

@@ -118,11 +118,14 @@ def check(path: Path) -> None:
     render(path, sample_document(), Region(name="Regio", contact_lines=("Postbus 1",)))
 
 
-def render(path: Path, document: SummaryDocument, region: Region) -> bytes:
+def render(
+    path: Path, document: SummaryDocument, region: Region, *, with_charts: bool = True
+) -> bytes:
     """Fill the region's template in with the document."""
     template = _open(path)
     try:
-        template.render(context(template, document, region), _environment(), autoescape=True)
+        fields = context(template, document, region, with_charts=with_charts)
+        template.render(fields, _environment(), autoescape=True)
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(f"template {path}: {error.message}") from None
     except jinja2.UndefinedError as error:
@@ -190,13 +193,15 @@ def _image(template: DocxTemplate, data: bytes, alt: str, **size: Any) -> Any:
     return Described(template, io.BytesIO(data), **size)
 
 
-def _question(template: DocxTemplate, question: QuestionSection, too_few: str) -> dict[str, Any]:
+def _question(
+    template: DocxTemplate, question: QuestionSection, too_few: str, with_charts: bool
+) -> dict[str, Any]:
     from docx.shared import Mm
 
     from bot import charts
 
     chart: Any = ""
-    if question.table is not None and not question.too_few:
+    if question.table is not None and with_charts:
         chart = _image(
             template, charts.png(question.table), question.table.alt, width=Mm(CHART_WIDTH_MM)
         )
@@ -220,7 +225,9 @@ def _question(template: DocxTemplate, question: QuestionSection, too_few: str) -
     }
 
 
-def context(template: DocxTemplate, document: SummaryDocument, region: Region) -> dict[str, Any]:
+def context(
+    template: DocxTemplate, document: SummaryDocument, region: Region, *, with_charts: bool = True
+) -> dict[str, Any]:
     """Every field a region template may use (``FIELDS``)."""
     from docx.shared import Mm
 
@@ -246,7 +253,7 @@ def context(template: DocxTemplate, document: SummaryDocument, region: Region) -
             "present": members is not None,
             "empty_text": members.empty_text if members is not None else "",
             "questions": [
-                _question(template, q, document.too_few_text)
+                _question(template, q, document.too_few_text, with_charts)
                 for q in (members.questions if members is not None else ())
             ],
         },

@@ -32,16 +32,25 @@ CONCEPT_COLOUR = "A00000"  # dark red: 7.7:1 on white
 LINK_COLOUR = "2A4F86"
 
 
-def render_docx(document: SummaryDocument, templates_dir: Path | None, region: Region) -> bytes:
+def render_docx(
+    document: SummaryDocument,
+    templates_dir: Path | None,
+    region: Region,
+    *,
+    with_charts: bool = True,
+) -> bytes:
     from bot import region_template
 
     base = templates_dir / "uitkomsten.docx" if templates_dir is not None else None
     if base is not None and base.exists() and region_template.has_tags(base):
-        return region_template.render(base, document, region)
-    return build(document, base if base is not None and base.exists() else None, region)
+        return region_template.render(base, document, region, with_charts=with_charts)
+    existing = base if base is not None and base.exists() else None
+    return build(document, existing, region, with_charts=with_charts)
 
 
-def build(document: SummaryDocument, base: Path | None, region: Region) -> bytes:
+def build(
+    document: SummaryDocument, base: Path | None, region: Region, *, with_charts: bool = True
+) -> bytes:
     """The built-in Word rendering (on a region's styles when ``base`` is given)."""
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
@@ -95,7 +104,8 @@ def build(document: SummaryDocument, base: Path | None, region: Region) -> bytes
             elif question.too_few:
                 word.add_paragraph(document.too_few_text)
             elif question.table is not None:
-                chart(word, question.table)
+                if with_charts:
+                    chart(word, question.table)
                 count_table(word, question.table)
             else:
                 for role in question.roles:
