@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.documents import Region
 
 CHART_WIDTH_CM = 16.0
+KEEP_TOGETHER_ROWS = 15
 LOGO_HEIGHT_CM = 1.6
 CONCEPT_COLOUR = "A00000"  # dark red: 7.7:1 on white
 LINK_COLOUR = "2A4F86"
@@ -246,6 +247,7 @@ def chart(word: WordDocument, table: CountTable) -> None:
 def count_table(word: WordDocument, table: CountTable) -> Table:
     """A real table: a header row that repeats on a new page, row headers, a caption."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
 
     caption = word.add_paragraph(table.caption, style=_style(word, "Caption"))
     caption.paragraph_format.keep_with_next = True
@@ -261,14 +263,28 @@ def count_table(word: WordDocument, table: CountTable) -> Table:
     for row in (*((r.label, r.counts) for r in table.rows), (table.totals_label, table.totals)):
         cells = grid.add_row().cells  # type: ignore[no-untyped-call]
         label, counts = row
+        if len(table.rows) <= KEEP_TOGETHER_ROWS:  # a short table stays on one page
+            for cell in cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = True
         cells[0].paragraphs[0].add_run(label)
         for cell, number in zip(cells[1:], counts, strict=True):
             cell.paragraphs[0].add_run(str(number))
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    for row_cells in (grid.rows[-1].cells,):
-        for cell in row_cells:
-            for run in cell.paragraphs[0].runs:
-                run.bold = True
+    for cell in grid.rows[-1].cells:
+        cell.paragraphs[0].paragraph_format.keep_with_next = False
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    number_width = 4.4  # "Ervaringsdeskundigen" in bold fits
+    widths = (
+        CHART_WIDTH_CM - number_width * len(table.columns),
+        *([number_width] * len(table.columns)),
+    )
+    grid.autofit = False
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = Cm(width)
+    for row_ in grid.rows:
+        for cell, width in zip(row_.cells, widths, strict=True):
+            cell.width = Cm(width)
     for note in table.notes:
         word.add_paragraph(note)
     return grid
