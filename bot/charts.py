@@ -30,11 +30,15 @@ if TYPE_CHECKING:
 COLOURS = ("#1f4e79", "#9a4a00", "#2d6a2d", "#6a3d8f")
 HATCHES = ("", "//", "..", "xx")
 LABEL_WIDTH = 38  # characters per line of an option's label
+MANY_OPTIONS = 12  # more than this: each label on one line, shortened
 PRINT_DPI = 200  # Word's PNG: sharp on paper at the chart's size
 CHART_WIDTH_INCHES = 6.3  # the text width of an A4 page with 2 cm margins
 
 
-def _wrap(label: str) -> str:
+def _wrap(label: str, many: bool) -> str:
+    """A label over at most three lines; with many options one line (the table has it all)."""
+    if many:
+        return label if len(label) <= LABEL_WIDTH + 10 else label[: LABEL_WIDTH + 9] + "…"
     lines = textwrap.wrap(label, LABEL_WIDTH, break_long_words=True) or [""]
     if len(lines) > 3:
         lines = [*lines[:2], lines[2][: LABEL_WIDTH - 1] + "…"]
@@ -46,10 +50,11 @@ def figure(table: CountTable) -> Figure:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    labels = [_wrap(row.label) for row in table.rows]
+    many = len(table.rows) > MANY_OPTIONS
+    labels = [_wrap(row.label, many) for row in table.rows]
     groups = max(len(table.columns), 1)
-    line_count = sum(label.count("\n") + 1 for label in labels)
-    height = max(1.6, 0.5 + 0.22 * groups * len(labels) + 0.12 * line_count)
+    # Each option gets room for its bars and for its label's lines (inches).
+    height = 0.9 + sum(max(0.2 * groups, 0.15 * (label.count("\n") + 1)) + 0.08 for label in labels)
     fig = Figure(figsize=(CHART_WIDTH_INCHES, height))
     axes = fig.add_subplot()
     bar = 0.8 / groups

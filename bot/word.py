@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.documents import Region
 
 CHART_WIDTH_CM = 16.0
+CHART_MAX_HEIGHT_CM = 22.0
 KEEP_TOGETHER_ROWS = 15
 LOGO_HEIGHT_CM = 1.6
 CONCEPT_COLOUR = "A00000"  # dark red: 7.7:1 on white
@@ -236,11 +237,20 @@ def _alt_text(shape: object, alt: str, title: str = "") -> None:
 
 def chart(word: WordDocument, table: CountTable) -> None:
     from docx.shared import Cm
+    from PIL import Image
 
     from bot import charts
 
+    data = charts.png(table)
+    with Image.open(io.BytesIO(data)) as image:
+        ratio = image.height / image.width
+    size = (
+        {"width": Cm(CHART_WIDTH_CM)}
+        if CHART_WIDTH_CM * ratio <= CHART_MAX_HEIGHT_CM
+        else {"height": Cm(CHART_MAX_HEIGHT_CM)}  # a chart of many options fits one page
+    )
     paragraph = word.add_paragraph()
-    shape = paragraph.add_run().add_picture(io.BytesIO(charts.png(table)), width=Cm(CHART_WIDTH_CM))
+    shape = paragraph.add_run().add_picture(io.BytesIO(data), **size)
     _alt_text(shape, table.alt, table.caption)
 
 

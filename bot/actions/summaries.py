@@ -555,7 +555,12 @@ async def _summary_input(
     min_group: int,
 ) -> SummaryInput:
     if summary is not None and "published_input" in summary.fields:
-        return composer.input_from_json(summary.fields["published_input"])
+        frozen = summary.fields["published_input"]
+        thawed = composer.input_from_json(frozen)
+        if "edition" not in frozen and summary.published_at is not None:  # frozen before editions
+            published_on = summary.published_at.astimezone(zone).date()
+            thawed = replace(thawed, edition=composer.Edition(True, summary.version, published_on))
+        return thawed
     group = await session.get(Group, meeting.group_id)
     assert group is not None
     fields = summary.fields if summary is not None else {}
