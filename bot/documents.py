@@ -1,10 +1,12 @@
 """Rendering a composed summary to Markdown, HTML, Word (.docx) and PDF.
 
-All four come from one ``SummaryDocument``. Markdown and HTML are Jinja2 templates in
-``templates/`` (a region may put its own ``uitkomsten.md.j2`` / ``uitkomsten.html.j2`` /
-``uitkomsten.docx`` in ``SAMENKRACHT_TEMPLATES_DIR``); the PDF is the HTML page printed by
-WeasyPrint; the Word file is built with python-docx on the region's ``uitkomsten.docx`` styles
-when there is one, else on python-docx's default template.
+All four come from one ``SummaryDocument`` and the region's look (``Region``: name, logo,
+contact lines). Markdown and HTML are Jinja2 templates in ``templates/`` (a region may put its
+own ``uitkomsten.md.j2`` / ``uitkomsten.html.j2`` / ``uitkomsten.docx`` in
+``SAMENKRACHT_TEMPLATES_DIR``; ``check_templates`` refuses a broken one in one line); the PDF
+is the HTML page printed by WeasyPrint as tagged PDF/UA-1; the Word file is ``bot.word``
+(built in, or the region's own Word template filled in by ``bot.region_template``). A closed
+question's chart (``bot.charts``) is an SVG in HTML and PDF and a PNG in Word.
 
 Escaping: HTML templates autoescape; the Markdown template passes every value through the
 ``md`` filters below. Template syntax inside data (``{{ }}``, ``{% %}``) is never evaluated:
