@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -207,7 +208,7 @@ class Settings(BaseSettings):
 
     def region(self) -> Region:
         """The region's name, logo and contact lines for the summary (the logo read now)."""
-        from bot.documents import Region, load_logo
+        from bot.documents import Region, RenderError, load_logo
 
         name = self.samenkracht_region_name.strip()
         lines = tuple(
@@ -215,9 +216,12 @@ class Settings(BaseSettings):
             for line in re.split(r"[;\n]", self.samenkracht_region_contact)
             if line.strip()
         )
-        logo = (
-            load_logo(self.samenkracht_region_logo, name) if self.samenkracht_region_logo else None
-        )
+        logo = None
+        if self.samenkracht_region_logo is not None:
+            try:
+                logo = load_logo(self.samenkracht_region_logo, name)
+            except RenderError as error:  # checked at start-up; gone or changed since
+                logging.getLogger(__name__).warning("summary without its logo: %s", error)
         return Region(name=name, logo=logo, contact_lines=lines)
 
     @property

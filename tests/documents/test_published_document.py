@@ -581,3 +581,17 @@ def test_the_region_settings(tmp_path: Path):
     assert str(refused.value) == (
         "Setting error: SAMENKRACHT_REGION_LOGO logo.png is not a PNG or JPEG image"
     )
+
+
+def test_a_logo_gone_after_the_start_leaves_the_summary_without_it(tmp_path: Path, caplog):
+    from PIL import Image
+
+    from bot.settings import load_settings
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (20, 20), "#5b2a86").save(logo)
+    settings = load_settings(samenkracht_region_logo=str(logo), samenkracht_region_name="Regio")
+    assert settings.region().logo is not None
+    logo.unlink()
+    assert settings.region() == Region(name="Regio")
+    assert "summary without its logo" in caplog.text
