@@ -118,6 +118,7 @@ def test_the_markdown_template_prints_nothing_unescaped():
         "bullets(bullet.children, depth + 1)",
         "bullets(block.items, 0)",
         "bullets(doc.themes, 0)",
+        "count_table(question.table)",
         "blocks(doc.themes_note)",
         "blocks(doc.input_use)",
         "blocks(doc.follow_up)",
