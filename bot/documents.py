@@ -1,10 +1,12 @@
 """Rendering a composed summary to Markdown, HTML, Word (.docx) and PDF.
 
-All four come from one ``SummaryDocument``. Markdown and HTML are Jinja2 templates in
-``templates/`` (a region may put its own ``uitkomsten.md.j2`` / ``uitkomsten.html.j2`` /
-``uitkomsten.docx`` in ``SAMENKRACHT_TEMPLATES_DIR``); the PDF is the HTML page printed by
-WeasyPrint; the Word file is built with python-docx on the region's ``uitkomsten.docx`` styles
-when there is one, else on python-docx's default template.
+All four come from one ``SummaryDocument`` and the region's look (``Region``: name, logo,
+contact lines). Markdown and HTML are Jinja2 templates in ``templates/`` (a region may put its
+own ``uitkomsten.md.j2`` / ``uitkomsten.html.j2`` / ``uitkomsten.docx`` in
+``SAMENKRACHT_TEMPLATES_DIR``; ``check_templates`` refuses a broken one in one line); the PDF
+is the HTML page printed by WeasyPrint as tagged PDF/UA-1; the Word file is ``bot.word``
+(built in, or the region's own Word template filled in by ``bot.region_template``). A closed
+question's chart (``bot.charts``) is an SVG in HTML and PDF and a PNG in Word.
 
 Escaping: HTML templates autoescape; the Markdown template passes every value through the
 ``md`` filters below. Template syntax inside data (``{{ }}``, ``{% %}``) is never evaluated:
@@ -13,16 +15,19 @@ data is only ever a value handed to a template, never a template.
 
 from __future__ import annotations
 
+import base64
 import enum
 import io
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 import templates
-from bot.domain.summary import Bullet, Line, SummaryDocument
+from bot.domain.summary import Line, SummaryDocument
 from bot.errors import SamenkrachtError
 
 DEFAULT_TEMPLATES_DIR = Path(templates.__file__).parent
@@ -92,6 +97,73 @@ def md_mail(address: str) -> MdSafe:
     return MdSafe(f"[{md_escape(address)}](mailto:{address.replace(')', '%29')})")
 
 
+def css_string(value: object) -> markupsafe.Markup:
+    """Quote text as a CSS string (for ``content:`` in the page's margins): nothing escapes."""
+    out = ['"']
+    for char in str(value):
+        if char.isalnum() or char in " ,.-:/()":
+            out.append(char)
+        else:
+            out.append(f"\\{ord(char):06x}")
+    out.append('"')
+    return markupsafe.Markup("".join(out))  # noqa: S704 (every other character is escaped)
+
+
+# -- the region ------------------------------------------------------------------------------
+
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+_LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+@dataclass(frozen=True, slots=True)
+class Logo:
+    data: bytes
+    mime_type: str
+    alt: str
+
+    @property
+    def data_uri(self) -> str:
+        return f"data:{self.mime_type};base64,{base64.b64encode(self.data).decode()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """The region's own look: its name, logo and contact lines, in every format."""
+
+    name: str = ""
+    logo: Logo | None = None
+    contact_lines: tuple[str, ...] = ()
+
+
+def load_logo(path: Path, region_name: str) -> Logo:
+    """Read a region's logo: a PNG or JPEG of at most 2 MB; anything else is refused."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_LOGO_BYTES:
+            raise RenderError(
+                f"the logo {path.name} is {size / 2**20:.1f} MB; at most "
+                f"{MAX_LOGO_BYTES // 2**20} MB"
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        raise RenderError(f"the logo {path.name} cannot be read ({error.strerror})") from None
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image_format = image.format or ""
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise RenderError(f"the logo {path.name} is not a PNG or JPEG image") from None
+    if image_format not in _LOGO_TYPES:
+        raise RenderError(f"the logo {path.name} is not a PNG or JPEG image ({image_format})")
+    alt = f"Logo van {region_name}" if region_name else "Logo"
+    return Logo(data, _LOGO_TYPES[image_format], alt)
+
+
+NO_REGION = Region()
+
+
 # -- Jinja environments ----------------------------------------------------------------------
 
 
@@ -110,16 +182,34 @@ def _environment(templates_dir: Path | None, autoescape: bool) -> jinja2.Environ
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    environment.filters.update(md=md_escape, md_line=md_line, md_mail=md_mail)
+    environment.filters.update(md=md_escape, md_line=md_line, md_mail=md_mail, css=css_string)
     return environment
 
 
-def _render_template(name: str, document: SummaryDocument, templates_dir: Path | None) -> str:
+def _template_error(name: str, templates_dir: Path | None, error: Exception) -> RenderError:
+    """One line naming the file (the region's own, when it has one) and what is wrong."""
+    where = name
+    if templates_dir is not None and (templates_dir / name).exists():
+        where = str(templates_dir / name)
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return RenderError(f"template {where}, line {error.lineno}: {error.message}")
+    if isinstance(error, jinja2.UndefinedError):
+        return RenderError(f"template {where}: unknown tag ({error.message})")
+    return RenderError(f"template {where} could not be rendered: {error}")
+
+
+def _render_template(
+    name: str,
+    document: SummaryDocument,
+    templates_dir: Path | None,
+    region: Region,
+    **extra: object,
+) -> str:
     try:
         template = _environment(templates_dir, name.endswith(".html.j2")).get_template(name)
-        return template.render(doc=document)
+        return template.render(doc=document, region=region, **extra)
     except jinja2.TemplateError as error:
-        raise RenderError(f"template {name} could not be rendered: {error}") from error
+        raise _template_error(name, templates_dir, error) from error
 
 
 def _tidy_markdown(text: str) -> str:
@@ -128,169 +218,144 @@ def _tidy_markdown(text: str) -> str:
     return text.strip("\n") + "\n"
 
 
-def render_markdown(document: SummaryDocument, templates_dir: Path | None = None) -> str:
-    return _tidy_markdown(_render_template("uitkomsten.md.j2", document, templates_dir))
+def render_markdown(
+    document: SummaryDocument, templates_dir: Path | None = None, region: Region = NO_REGION
+) -> str:
+    return _tidy_markdown(_render_template("uitkomsten.md.j2", document, templates_dir, region))
 
 
-def render_html(document: SummaryDocument, templates_dir: Path | None = None) -> str:
-    return _render_template("uitkomsten.html.j2", document, templates_dir)
+def _chart_uris(document: SummaryDocument) -> dict[int, str]:
+    """Each closed question's bar chart as an SVG data URI, by question number."""
+    from bot import charts
+
+    if document.members is None:
+        return {}
+    return {
+        question.number: "data:image/svg+xml;base64,"
+        + base64.b64encode(charts.svg(question.table).encode()).decode()
+        for question in document.members.questions
+        if question.table is not None
+    }
 
 
-def render_pdf(document: SummaryDocument, templates_dir: Path | None = None) -> bytes:
-    """Print the HTML page to PDF with WeasyPrint (needs pango on the machine)."""
-    html = render_html(document, templates_dir)
+def _watermark(text: str) -> str:
+    """A page background: ``text`` diagonally across an A4 page, faint (a draft's CONCEPT)."""
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' width='595' height='842'>"
+        "<text x='297' y='421' text-anchor='middle' transform='rotate(-55 297 421)' "
+        "font-family='DejaVu Sans' font-size='120' font-weight='bold' fill='#a00000' "
+        f"fill-opacity='0.12'>{markupsafe.escape(text)}</text></svg>"
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def render_html(
+    document: SummaryDocument,
+    templates_dir: Path | None = None,
+    region: Region = NO_REGION,
+    *,
+    with_charts: bool = True,
+) -> str:
+    """The page; ``with_charts=False`` leaves the charts out (the tables stay)."""
+    return _render_template(
+        "uitkomsten.html.j2",
+        document,
+        templates_dir,
+        region,
+        charts=_chart_uris(document) if with_charts else {},
+        watermark=_watermark(document.concept_text),
+    )
+
+
+def render_pdf(
+    document: SummaryDocument,
+    templates_dir: Path | None = None,
+    region: Region = NO_REGION,
+    *,
+    with_charts: bool = True,
+) -> bytes:
+    """Print the HTML page to a tagged PDF (PDF/UA-1) with WeasyPrint (needs pango)."""
+    html = render_html(document, templates_dir, region, with_charts=with_charts)
     try:
         import weasyprint  # type: ignore[import-untyped]
     except (ImportError, OSError) as error:
         raise RenderError(
             "PDF needs WeasyPrint and the pango libraries (see .ci/pdf-deps.sh)"
         ) from error
-    pdf = weasyprint.HTML(string=html).write_pdf()
+    pdf = weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
     assert isinstance(pdf, bytes)
     return pdf
 
 
-# -- Word ------------------------------------------------------------------------------------
+def render_docx(
+    document: SummaryDocument,
+    templates_dir: Path | None = None,
+    region: Region = NO_REGION,
+    *,
+    with_charts: bool = True,
+) -> bytes:
+    """The Word file (``bot.word``): built in, or on the region's own ``uitkomsten.docx``."""
+    from bot import word
 
-
-def render_docx(document: SummaryDocument, templates_dir: Path | None = None) -> bytes:
-    """Build a Word file with real headings and (nested) bullet lists."""
-    from docx import Document
-
-    base = templates_dir / "uitkomsten.docx" if templates_dir is not None else None
-    word = Document(str(base)) if base is not None and base.exists() else Document()
-    if base is not None and base.exists():
-        body = word.element.body
-        for child in list(body):
-            if not child.tag.endswith("}sectPr"):
-                body.remove(child)
-    word.core_properties.title = f"{document.title} {document.date_text}"
-    word.core_properties.author = "Samenkracht"
-    word.add_heading(document.title, level=1)
-    meta = word.add_paragraph()
-    meta.add_run("Datum bijeenkomst: ").bold = True
-    meta.add_run(document.date_text)
-    meta.add_run().add_break()
-    meta.add_run("Project/onderwerp: ").bold = True
-    meta.add_run(document.topic)
-
-    word.add_heading("Wat zijn de thema's die besproken zijn", level=2)
-    _docx_bullets(word, document.themes, 1)
-    for paragraph in document.themes_note:
-        _docx_line(word, word.add_paragraph(), paragraph)
-
-    if document.members is not None:
-        word.add_heading("Wat de leden inbrachten", level=2)
-        if not document.members.questions:
-            word.add_paragraph(document.members.empty_text)
-        for question in document.members.questions:
-            word.add_heading(f"Vraag {question.number}: {question.text}", level=3)
-            if question.too_few:
-                word.add_paragraph(document.too_few_text)
-            else:
-                for role in question.roles:
-                    if role.hidden:
-                        text = f"{role.label}: {document.too_few_text}"
-                    elif role.counts:
-                        counts = "; ".join(f"{option}: {n}" for option, n in role.counts)
-                        text = f"{role.label} ({role.respondents}): {counts}"
-                    else:
-                        noun = "antwoord" if role.respondents == 1 else "antwoorden"
-                        text = f"{role.label}: {role.respondents} {noun}"
-                    word.add_paragraph(text, style="List Bullet")
-            for quote in question.quotes:
-                quoted = word.add_paragraph(style="Quote")
-                quoted.add_run(f"“{quote.text}”")
-                quoted.add_run().add_break()
-                quoted.add_run(f"— {quote.attribution}").italic = True
-
-    word.add_heading("Wat gaat er met de input gebeuren en op welke termijn?", level=2)
-    for paragraph in document.input_use:
-        _docx_line(word, word.add_paragraph(), paragraph)
-    word.add_heading("Komt er een vervolg(bijeenkomst)?", level=2)
-    for paragraph in document.follow_up:
-        _docx_line(word, word.add_paragraph(), paragraph)
-    invitation = word.add_paragraph(document.invitation)
-    for index, contact in enumerate(document.contacts):
-        last = index == len(document.contacts) - 1
-        invitation.add_run(" " if index == 0 else (" of " if last else ", "))
-        _docx_hyperlink(invitation, f"mailto:{contact}", contact)
-
-    buffer = io.BytesIO()
-    word.save(buffer)
-    return buffer.getvalue()
-
-
-def _docx_bullets(word: object, bullets: tuple[Bullet, ...], level: int) -> None:
-    from docx.document import Document as WordDocument
-
-    assert isinstance(word, WordDocument)
-    style = "List Bullet" if level == 1 else f"List Bullet {min(level, 3)}"
-    for bullet in bullets:
-        paragraph = word.add_paragraph(style=style)
-        for index, line in enumerate(bullet.lines):
-            if index:
-                paragraph.add_run().add_break()
-            _docx_line(word, paragraph, line)
-        _docx_bullets(word, bullet.children, level + 1)
-
-
-def _docx_line(word: object, paragraph: object, line: Line) -> None:
-    from docx.text.paragraph import Paragraph
-
-    assert isinstance(paragraph, Paragraph)
-    for segment in line:
-        if segment.url is not None:
-            _docx_hyperlink(paragraph, segment.url, segment.text)
-        else:
-            paragraph.add_run(segment.text)
-
-
-def _docx_hyperlink(paragraph: object, url: str, text: str) -> None:
-    """Add a clickable hyperlink run (python-docx has no public API for it)."""
-    from docx.opc.constants import RELATIONSHIP_TYPE
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.text.paragraph import Paragraph
-
-    assert isinstance(paragraph, Paragraph)
-    relation = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
-    link = OxmlElement("w:hyperlink")
-    link.set(qn("r:id"), relation)
-    run = OxmlElement("w:r")
-    properties = OxmlElement("w:rPr")
-    style = OxmlElement("w:rStyle")
-    style.set(qn("w:val"), "Hyperlink")
-    properties.append(style)
-    underline = OxmlElement("w:u")
-    underline.set(qn("w:val"), "single")
-    properties.append(underline)
-    color = OxmlElement("w:color")
-    color.set(qn("w:val"), "2A4F86")
-    properties.append(color)
-    run.append(properties)
-    text_element = OxmlElement("w:t")
-    text_element.text = text
-    text_element.set(qn("xml:space"), "preserve")
-    run.append(text_element)
-    link.append(run)
-    paragraph._p.append(link)
+    return word.render_docx(document, templates_dir, region, with_charts=with_charts)
 
 
 # -- one entry point -------------------------------------------------------------------------
 
 
-def render(document: SummaryDocument, fmt: Format, templates_dir: Path | None = None) -> bytes:
-    """Render a document in one format, as the bytes of its file."""
+def render(
+    document: SummaryDocument,
+    fmt: Format,
+    templates_dir: Path | None = None,
+    region: Region = NO_REGION,
+    *,
+    with_charts: bool = True,
+) -> bytes:
+    """Render a document in one format, as the bytes of its file (Markdown has no charts)."""
     match fmt:
         case Format.MARKDOWN:
-            return render_markdown(document, templates_dir).encode()
+            return render_markdown(document, templates_dir, region).encode()
         case Format.HTML:
-            return render_html(document, templates_dir).encode()
+            return render_html(document, templates_dir, region, with_charts=with_charts).encode()
         case Format.DOCX:
-            return render_docx(document, templates_dir)
+            return render_docx(document, templates_dir, region, with_charts=with_charts)
         case Format.PDF:
-            return render_pdf(document, templates_dir)
+            return render_pdf(document, templates_dir, region, with_charts=with_charts)
+
+
+TEMPLATE_NAMES = ("uitkomsten.md.j2", "uitkomsten.html.j2", "uitkomsten.docx")
+
+
+def check_templates(templates_dir: Path | None) -> tuple[str, ...]:
+    """Check a region's own templates; return the ones found, or raise one clear RenderError.
+
+    Each is parsed (a syntax error names the file and line) and filled in once with a
+    sample document that has every part (an unknown tag names the file and the tag); a
+    tagged ``uitkomsten.docx`` must also use the required fields (``bot.region_template``).
+    """
+    from bot import region_template
+
+    if templates_dir is None:
+        return ()
+    if not templates_dir.is_dir():
+        raise RenderError(f"SAMENKRACHT_TEMPLATES_DIR {templates_dir} is not a folder")
+    found = tuple(name for name in TEMPLATE_NAMES if (templates_dir / name).exists())
+    sample = region_template.sample_document()
+    for name in found:
+        path = templates_dir / name
+        if name == "uitkomsten.docx":
+            if region_template.has_tags(path):
+                region_template.check(path)
+            else:
+                render_docx(sample, templates_dir)
+        elif name == "uitkomsten.md.j2":
+            render_markdown(sample, templates_dir, SAMPLE_REGION)
+        else:
+            render_html(sample, templates_dir, SAMPLE_REGION)
+    return found
+
+
+SAMPLE_REGION = Region(name="Regio", contact_lines=("Postbus 1", "info@regio.nl"))
 
 
 def file_name(document: SummaryDocument, fmt: Format) -> str:

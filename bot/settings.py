@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import re
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -23,6 +24,9 @@ from bot.domain.consent import PROMISED_RETENTION_MONTHS
 from bot.errors import ConfigurationError
 from storage.crypto import Keyring
 from storage.errors import KeyringError
+
+if TYPE_CHECKING:
+    from bot.documents import Region
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///samenkracht.sqlite3"
 TELEGRAM_API = "https://api.telegram.org"
@@ -66,6 +70,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".samenkracht")
     # A region's own summary templates (uitkomsten.md.j2, .html.j2, .docx); others default.
     samenkracht_templates_dir: Path | None = None
+    # The region's look in every format of the summary: its name, logo and contact lines.
+    samenkracht_region_name: str = Field(default="", max_length=200)
+    samenkracht_region_logo: Path | None = None
+    samenkracht_region_contact: str = Field(default="", max_length=1000)
     # Counts and quote roles are shown only where at least this many of a role answered.
     samenkracht_min_group: int = Field(default=3, ge=2)
     # Answers and quotes are deleted this many months after the round's summary is published;
@@ -143,6 +151,19 @@ class Settings(BaseSettings):
         parse_listen(value)
         return value
 
+    @field_validator("samenkracht_region_logo")
+    @classmethod
+    def _logo_is_an_image(cls, value: Path | None) -> Path | None:
+        if value is None or str(value) == "":
+            return None
+        from bot.documents import RenderError, load_logo
+
+        try:
+            load_logo(value, "")
+        except RenderError as error:
+            raise ValueError(str(error).removeprefix("the logo ")) from None
+        return value
+
     @field_validator("samenkracht_retention_months")
     @classmethod
     def _retention_within_consent(cls, value: int) -> int:
@@ -184,6 +205,24 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    def region(self) -> Region:
+        """The region's name, logo and contact lines for the summary (the logo read now)."""
+        from bot.documents import Region, RenderError, load_logo
+
+        name = self.samenkracht_region_name.strip()
+        lines = tuple(
+            line.strip()
+            for line in re.split(r"[;\n]", self.samenkracht_region_contact)
+            if line.strip()
+        )
+        logo = None
+        if self.samenkracht_region_logo is not None:
+            try:
+                logo = load_logo(self.samenkracht_region_logo, name)
+            except RenderError as error:  # checked at start-up; gone or changed since
+                logging.getLogger(__name__).warning("summary without its logo: %s", error)
+        return Region(name=name, logo=logo, contact_lines=lines)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -316,6 +316,8 @@ class Question(Base):
     text: Mapped[str] = mapped_column(Text)
     help_text: Mapped[str] = mapped_column(Text, default="")
     content_note: Mapped[str] = mapped_column(Text, default="")
+    # An instruction shown under the text in the chat; never in the summary's heading.
+    hint: Mapped[str] = mapped_column(Text, default="", server_default="")
     min_length: Mapped[int] = mapped_column(Integer, default=1)
     max_length: Mapped[int] = mapped_column(Integer, default=4000)
     optional: Mapped[bool] = mapped_column(Boolean, default=False)

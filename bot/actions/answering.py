@@ -167,6 +167,7 @@ def spec_of(question: Question) -> forms.QuestionSpec:
         kind=forms.Kind(question.kind.value),
         help_text=question.help_text,
         content_note=question.content_note,
+        hint=question.hint,
         min_length=question.min_length,
         max_length=question.max_length,
         optional=question.optional,

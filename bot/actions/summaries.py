@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -539,6 +539,8 @@ async def _members_input(
             scale_min=q.scale_min,
             scale_max=q.scale_max,
             answers=tuple(by_question.get(q.id, ())),
+            scale_min_label=q.scale_min_label,
+            scale_max_label=q.scale_max_label,
         )
         for q in questions
     )
@@ -553,7 +555,12 @@ async def _summary_input(
     min_group: int,
 ) -> SummaryInput:
     if summary is not None and "published_input" in summary.fields:
-        return composer.input_from_json(summary.fields["published_input"])
+        frozen = summary.fields["published_input"]
+        thawed = composer.input_from_json(frozen)
+        if "edition" not in frozen and summary.published_at is not None:  # frozen before editions
+            published_on = summary.published_at.astimezone(zone).date()
+            thawed = replace(thawed, edition=composer.Edition(True, summary.version, published_on))
+        return thawed
     group = await session.get(Group, meeting.group_id)
     assert group is not None
     fields = summary.fields if summary is not None else {}
@@ -579,6 +586,18 @@ async def _summary_input(
         questions=questions,
         quotes=quotes,
         min_group=min_group,
+        edition=_edition(summary, zone),
+    )
+
+
+def _edition(summary: Summary | None, zone: ZoneInfo) -> composer.Edition:
+    """A draft (or one in review) is dated the day its version was made."""
+    if summary is None:
+        return composer.Edition()
+    return composer.Edition(
+        published=summary.status is SummaryStatus.PUBLISHED,
+        version=summary.version,
+        day=summary.created_at.astimezone(zone).date() if summary.created_at else None,
     )
 
 
@@ -672,7 +691,10 @@ async def publish(
     with its own rows.
     """
     person, summary, meeting = await _reviewable(session, telegram_id, summary_id)
-    frozen = await _summary_input(session, meeting, summary, zone, min_group)
+    frozen = replace(
+        await _summary_input(session, meeting, summary, zone, min_group),
+        edition=composer.Edition(True, summary.version, now.astimezone(zone).date()),
+    )
     summary.fields = {**summary.fields, "published_input": composer.input_to_json(frozen)}
     summary.status = SummaryStatus.PUBLISHED
     summary.published_at = now

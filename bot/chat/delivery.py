@@ -235,9 +235,15 @@ class SummaryFiles:
 
     KEEP = 8  # summaries whose rendered file stays in memory
 
-    def __init__(self, db: Database, templates_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        templates_dir: Path | None = None,
+        region: documents.Region = documents.NO_REGION,
+    ) -> None:
         self.db = db
         self.templates_dir = templates_dir
+        self.region = region
         self._files: dict[int, tuple[str, bytes]] = {}
         self._file_ids: dict[int, str] = {}
         self._lock = asyncio.Lock()
@@ -261,11 +267,11 @@ class SummaryFiles:
         document = composer.compose(composer.input_from_json(frozen))
         try:
             fmt = documents.Format.PDF
-            data = documents.render(document, fmt, self.templates_dir)
+            data = documents.render(document, fmt, self.templates_dir, self.region)
         except documents.RenderError:
             logger.warning("no PDF stack: a summary is delivered as HTML")
             fmt = documents.Format.HTML
-            data = documents.render(document, fmt, self.templates_dir)
+            data = documents.render(document, fmt, self.templates_dir, self.region)
         return documents.file_name(document, fmt), data
 
     def file_id(self, summary_id: int) -> str | None:

@@ -71,7 +71,7 @@ def install(
         max_rate=max_rate,
         request=application.bot.request,
     )
-    files = SummaryFiles(services.db, settings.samenkracht_templates_dir)
+    files = SummaryFiles(services.db, settings.samenkracht_templates_dir, settings.region())
     sender = TelegramSender(bot, settings.zone, services.clock, files)
     sender.recorder = services.recorder
     worker = OutboxWorker(services.db, sender, services.clock, zone=settings.zone)

@@ -36,6 +36,7 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
     webhook = webhook or settings.webhook_url is not None
     if webhook:
         _check_webhook_settings(settings)
+    check_region_templates(settings)
     # A missing key is one clear line now, not an error at the first answer; the migration
     # and the check below use the same keys.
     crypto.use_keyring(encryption_keyring(settings))
@@ -64,6 +65,16 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
         return Supervisor(command, settings.webhook_workers, shares).run()
     asyncio.run(_run_webhook(settings))
     return 0
+
+
+def check_region_templates(settings: Settings) -> tuple[str, ...]:
+    """A broken region template stops the start with one line, not a member's summary later."""
+    from bot.documents import RenderError, check_templates
+
+    try:
+        return check_templates(settings.samenkracht_templates_dir)
+    except RenderError as error:
+        raise ConfigurationError(str(error)) from None
 
 
 def _check_webhook_settings(settings: Settings) -> None:

@@ -5,6 +5,7 @@ The same actions as the chat's ``/uitkomsten``, then the same renderers.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ import yaml
 from bot import documents
 from bot.actions import summaries
 from bot.cli.common import clear_errors, open_database, run_async, settings_of
+from bot.cli.running import check_region_templates
+from bot.clock import system_clock
 from bot.domain import summary as composer
 from bot.errors import DomainError, SummaryError
 from bot.settings import Settings
@@ -29,7 +32,7 @@ async def meeting_summary(settings: Settings, meeting_id: int, fmt: documents.Fo
             )
     except SummaryError:
         raise DomainError(f"there is no meeting {meeting_id}") from None
-    return documents.render(document, fmt, settings.samenkracht_templates_dir)
+    return documents.render(document, fmt, settings.samenkracht_templates_dir, settings.region())
 
 
 def _date(value: Any, name: str) -> date:
@@ -69,14 +72,29 @@ def input_from_yaml(text: str, min_group: int) -> composer.SummaryInput:
         invitation=str(data.get("invitation") or composer.DEFAULT_INVITATION),
         contacts=tuple(str(c) for c in contacts),
         min_group=min_group,
+        edition=composer.Edition(
+            published=bool(data.get("published", False)),
+            version=_version(data.get("version", 1)),
+            day=_date(data["published_on"], "published_on") if data.get("published_on") else None,
+        ),
     )
 
 
-def file_summary(settings: Settings, path: Path, fmt: documents.Format) -> bytes:
-    """Render a summary from a YAML file of its fields."""
+def _version(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise DomainError("version must be a whole number from 1")
+
+
+def file_summary(
+    settings: Settings, path: Path, fmt: documents.Format, today: date | None = None
+) -> bytes:
+    """Render a summary from a YAML file of its fields (a draft dated ``today`` unless the
+    file says ``published: true``; ``version`` numbers it)."""
     summary = input_from_yaml(path.read_text(encoding="utf-8"), settings.samenkracht_min_group)
+    summary = replace(summary, edition=replace(summary.edition, day=summary.edition.day or today))
     document = composer.compose(summary)
-    return documents.render(document, fmt, settings.samenkracht_templates_dir)
+    return documents.render(document, fmt, settings.samenkracht_templates_dir, settings.region())
 
 
 async def round_export(settings: Settings, round_id: int, fmt: str) -> bytes:
@@ -104,7 +122,13 @@ async def round_export(settings: Settings, round_id: int, fmt: str) -> bytes:
     default="md",
     show_default=True,
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--check-templates",
+    "check_templates",
+    is_flag=True,
+    help="Only check the region's own templates (SAMENKRACHT_TEMPLATES_DIR).",
+)
 @click.pass_context
 @clear_errors
 def summary(
@@ -112,14 +136,22 @@ def summary(
     meeting_id: int | None,
     from_file: Path | None,
     fmt: str,
-    output: Path,
+    output: Path | None,
+    check_templates: bool,
 ) -> None:
     """Render the "Uitkomsten" summary of a meeting (or of a YAML file) to FILE."""
+    settings = settings_of(context)
+    if check_templates:
+        found = check_region_templates(settings)
+        click.echo(f"Templates OK: {', '.join(found) if found else 'the built-in ones'}")
+        return
+    if output is None:
+        raise click.UsageError("give --output FILE")
     if (meeting_id is None) == (from_file is None):
         raise click.UsageError("give either --meeting or --from-file")
-    settings = settings_of(context)
     if from_file is not None:
-        data = file_summary(settings, from_file, documents.Format(fmt))
+        today = system_clock().astimezone(settings.zone).date()
+        data = file_summary(settings, from_file, documents.Format(fmt), today)
     else:
         assert meeting_id is not None
         data = run_async(meeting_summary(settings, meeting_id, documents.Format(fmt)))

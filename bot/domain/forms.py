@@ -65,6 +65,7 @@ class QuestionSpec:
     kind: Kind = Kind.OPEN_TEXT
     help_text: str = ""
     content_note: str = ""
+    hint: str = ""  # an instruction shown under the text ("Je mag meer dan één kiezen.")
     min_length: int = 1
     max_length: int = MAX_OPEN_TEXT
     optional: bool = False

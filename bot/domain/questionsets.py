@@ -8,7 +8,8 @@ A set looks like::
     questions:
       - key: ervaring
         kind: single_choice          # open_text | single_choice | multiple_choice | scale | yes_no
-        text: Hoe was je ervaring?
+        text: Hoe was je ervaring?   # short: the summary's heading is this text
+        hint: Kies wat het beste past.   # an instruction shown under the text in the chat
         help: Een korte uitleg.      # shown with the "Uitleg" button
         content_note: Deze vraag gaat over ...
         optional: true               # offers "Overslaan"
@@ -42,6 +43,7 @@ class QuestionDraft:
     kind: Kind = Kind.OPEN_TEXT
     help_text: str = ""
     content_note: str = ""
+    hint: str = ""
     min_length: int = 1
     max_length: int = MAX_OPEN_TEXT
     optional: bool = False
@@ -103,6 +105,7 @@ class _QuestionModel(BaseModel):
     kind: Literal["open_text", "single_choice", "multiple_choice", "scale", "yes_no"] = "open_text"
     text: str = Field(min_length=1, max_length=1000)
     help: str = Field(default="", max_length=1000)
+    hint: str = Field(default="", max_length=300)
     content_note: str = Field(default="", max_length=300)
     optional: bool = False
     allow_decline: bool = False
@@ -239,6 +242,7 @@ def _to_draft(model: _SetModel) -> QuestionSetDraft:
                 kind=kind,
                 help_text=q.help,
                 content_note=q.content_note,
+                hint=q.hint,
                 min_length=q.min_length,
                 max_length=q.max_length,
                 optional=q.optional,
@@ -261,6 +265,8 @@ def dump_question_set(draft: QuestionSetDraft) -> str:
     questions: list[dict[str, Any]] = []
     for q in draft.questions:
         item: dict[str, Any] = {"key": q.key, "kind": q.kind.value, "text": q.text}
+        if q.hint:
+            item["hint"] = q.hint
         if q.help_text:
             item["help"] = q.help_text
         if q.content_note:

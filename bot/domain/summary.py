@@ -34,6 +34,22 @@ DEFAULT_RHYTHM = (
 )
 NEXT_MEETING = "De volgende bijeenkomst staat gepland op {date}."
 NO_NEXT_MEETING = "De volgende bijeenkomst wordt nog gepland."
+NOBODY_ANSWERED = "Niemand heeft deze vraag beantwoord."
+# A closed question's figures: a table (the text alternative) and a bar chart of it.
+TABLE_CAPTION = "Vraag {number}: hoe vaak elk antwoord gekozen is, per groep"
+TABLE_ROW_HEADING = "Antwoord"
+TABLE_TOTAL = "Aantal mensen dat antwoord gaf"
+MORE_THAN_ONE = "Bij deze vraag mocht je meer dan één antwoord kiezen."
+CHART_ALT = (
+    "Staafdiagram bij vraag {number}: hoe vaak elk antwoord gekozen is door {groups}. "
+    "De tabel bij deze vraag geeft dezelfde getallen."
+)
+ROLE_HIDDEN = "{label}: te weinig antwoorden om te tonen."
+CONCEPT = "CONCEPT"
+CONCEPT_NOTE = "Dit is een concept. Deel het niet verder."
+EDITION_DRAFT = "Conceptversie {version}"
+EDITION_PUBLISHED = "Versie {version}"
+EDITION_DATE = "{edition} van {date}"
 
 # Roles as the document names them: the plural for counts, "een …" for a quote.
 ROLE_PLURAL = {"ervaringsdeskundige": "ervaringsdeskundigen", "professional": "professionals"}
@@ -84,6 +100,8 @@ class QuestionInput:
     scale_min: int | None = None
     scale_max: int | None = None
     answers: tuple[AnswerInput, ...] = ()
+    scale_min_label: str = ""
+    scale_max_label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +111,18 @@ class QuoteInput:
     question_position: int
     role: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """Which version of the summary this is: a draft (also while in review) or published.
+
+    ``day`` is the day the version was made (a draft) or published; None leaves it out.
+    """
+
+    published: bool = False
+    version: int = 1
+    day: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +146,7 @@ class SummaryInput:
     questions: tuple[QuestionInput, ...] | None = None
     quotes: tuple[QuoteInput, ...] = ()
     min_group: int = MIN_GROUP
+    edition: Edition = Edition()
 
 
 # -- output --------------------------------------------------------------------------------
@@ -137,6 +168,56 @@ Line = tuple[Segment, ...]
 class Bullet:
     lines: tuple[Line, ...]
     children: tuple[Bullet, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph of running text."""
+
+    line: Line
+    is_list = False
+
+
+@dataclass(frozen=True, slots=True)
+class BulletList:
+    """A bulleted list; its items may nest lists of their own."""
+
+    items: tuple[Bullet, ...]
+    is_list = True
+
+
+Block = Paragraph | BulletList
+
+
+@dataclass(frozen=True, slots=True)
+class CountRow:
+    """One category (an option a member could choose; later: a theme) and its counts."""
+
+    label: str
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CountTable:
+    """Counts of categories per group: the rows are categories, the columns groups (roles).
+
+    The renderers draw the same table as a horizontal bar chart; the table is the chart's
+    text alternative and ``alt`` says what the chart shows. Only groups large enough to show
+    are columns; ``notes`` say which were left out and how to read the counts.
+    """
+
+    caption: str
+    row_heading: str
+    columns: tuple[str, ...]
+    rows: tuple[CountRow, ...]
+    totals_label: str
+    totals: tuple[int, ...]
+    alt: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def largest(self) -> int:
+        return max((n for row in self.rows for n in row.counts), default=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +245,12 @@ class QuestionSection:
     roles: tuple[RoleCount, ...]
     quotes: tuple[Quote, ...]
     too_few: bool  # no role had enough answers to show anything
+    table: CountTable | None = None  # a closed question's counts, when any role shows
+    empty_text: str = ""  # nobody answered this question
+
+    @property
+    def closed(self) -> bool:
+        return self.kind is not Kind.OPEN_TEXT
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,14 +267,18 @@ class SummaryDocument:
     date_text: str
     topic: str
     themes: tuple[Bullet, ...]
-    themes_note: tuple[Line, ...]
+    themes_note: tuple[Block, ...]
     members: MembersSection | None
-    input_use: tuple[Line, ...]
-    follow_up: tuple[Line, ...]
+    input_use: tuple[Block, ...]
+    follow_up: tuple[Block, ...]
     invitation: str
     contacts: tuple[str, ...]
     too_few_text: str = TOO_FEW
     file_stem: str = field(default="uitkomsten")
+    draft: bool = True  # every page says CONCEPT; never on a published version
+    concept_text: str = CONCEPT
+    concept_note: str = CONCEPT_NOTE
+    edition_text: str = ""  # "Versie 2, 7 december 2026": in the footer
 
 
 # -- links ---------------------------------------------------------------------------------
@@ -221,6 +312,82 @@ def paragraphs_of(text: str) -> tuple[Line, ...]:
     """Text as paragraphs: blank lines separate them, single line breaks become spaces."""
     blocks = re.split(r"\n\s*\n", text.strip())
     return tuple(segments(" ".join(b.split())) for b in blocks if b.strip())
+
+
+_LIST_ITEM = re.compile(r"^(?P<indent>[ \t]*)[-*•]\s+(?P<text>.*)$")
+
+
+@dataclass(slots=True)
+class _Item:
+    indent: int
+    lines: list[str]
+    children: list[_Item] = field(default_factory=list)
+
+    def bullet(self) -> Bullet:
+        return Bullet(
+            lines=tuple(segments(line) for line in self.lines),
+            children=tuple(child.bullet() for child in self.children),
+        )
+
+
+def blocks_of(text: str) -> tuple[Block, ...]:
+    """Text as paragraphs and (nested) bulleted lists.
+
+    Lines starting with "- ", "* " or "• " are list items; a deeper indent nests an item
+    under the one above. A line that is not an item continues the item above it (a line
+    break). Blank lines end a list; other text is paragraphs, single line breaks as spaces.
+    """
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+    roots: list[_Item] = []
+    stack: list[_Item] = []
+
+    def end_paragraph() -> None:
+        if paragraph:
+            blocks.append(Paragraph(segments(" ".join(" ".join(paragraph).split()))))
+            paragraph.clear()
+
+    def end_list() -> None:
+        if roots:
+            blocks.append(BulletList(tuple(item.bullet() for item in roots)))
+            roots.clear()
+            stack.clear()
+
+    for raw in text.splitlines():
+        if not raw.strip():
+            end_paragraph()
+            end_list()
+            continue
+        match = _LIST_ITEM.match(raw)
+        if match:
+            end_paragraph()
+            item = _Item(len(match.group("indent").expandtabs(4)), [match.group("text").strip()])
+            while stack and stack[-1].indent >= item.indent:
+                stack.pop()
+            (stack[-1].children if stack else roots).append(item)
+            stack.append(item)
+        elif stack:
+            stack[-1].lines.append(raw.strip())
+        else:
+            paragraph.append(raw.strip())
+    end_paragraph()
+    end_list()
+    return tuple(blocks)
+
+
+def _joined(*texts: str) -> tuple[Block, ...]:
+    """Blocks of several texts; a paragraph ending one and starting the next become one."""
+    blocks: list[Block] = []
+    for text in texts:
+        more = list(blocks_of(text))
+        if blocks and more and isinstance(blocks[-1], Paragraph) and isinstance(more[0], Paragraph):
+            first = more.pop(0)
+            assert isinstance(first, Paragraph)
+            last = blocks.pop()
+            assert isinstance(last, Paragraph)
+            blocks.append(Paragraph((*last.line, Segment(" "), *first.line)))
+        blocks.extend(more)
+    return tuple(blocks)
 
 
 def contacts_of(text: str) -> tuple[str, ...]:
@@ -338,20 +505,40 @@ def _option_order(question: QuestionInput) -> list[str]:
     return list(question.options)
 
 
-def _role_counts(question: QuestionInput, min_group: int) -> tuple[RoleCount, ...]:
+def _option_label(question: QuestionInput, option: str) -> str:
+    """The words a member saw for an option: a scale's end points carry their labels."""
+    if question.kind is Kind.SCALE:
+        if option == str(question.scale_min) and question.scale_min_label:
+            return f"{option} ({question.scale_min_label})"
+        if option == str(question.scale_max) and question.scale_max_label:
+            return f"{option} ({question.scale_max_label})"
+    return option
+
+
+def _answers_by_role(question: QuestionInput) -> dict[str, dict[int, AnswerInput]]:
     by_role: dict[str, dict[int, AnswerInput]] = {}
     for answer in question.answers:
         if answer.answered and answer.value.strip():
             by_role.setdefault(answer.role, {})[answer.respondent] = answer
+    return by_role
+
+
+def _tally(question: QuestionInput, answers: dict[int, AnswerInput]) -> Counter[str]:
+    tally: Counter[str] = Counter()
+    for answer in answers.values():
+        tally.update(set(choices_of(question.kind, answer.value)))
+    return tally
+
+
+def _role_counts(question: QuestionInput, min_group: int) -> tuple[RoleCount, ...]:
+    by_role = _answers_by_role(question)
     result = []
     for role in sorted(by_role, key=_role_sort_key):
         answers = by_role[role]
         hidden = len(answers) < min_group
         counts: tuple[tuple[str, int], ...] = ()
         if not hidden and question.kind is not Kind.OPEN_TEXT:
-            tally: Counter[str] = Counter()
-            for answer in answers.values():
-                tally.update(choices_of(question.kind, answer.value))
+            tally = _tally(question, answers)
             order = _option_order(question)
             ordered = [o for o in order if o in tally] + sorted(set(tally) - set(order))
             counts = tuple((option, tally[option]) for option in ordered)
@@ -365,6 +552,36 @@ def _role_counts(question: QuestionInput, min_group: int) -> tuple[RoleCount, ..
             )
         )
     return tuple(result)
+
+
+def _count_table(
+    question: QuestionInput, number: int, roles: tuple[RoleCount, ...]
+) -> CountTable | None:
+    """A closed question's counts: every option as the member saw it, per role shown."""
+    shown = [role for role in roles if not role.hidden]
+    if question.kind is Kind.OPEN_TEXT or not shown:
+        return None
+    tallies = [dict(role.counts) for role in shown]
+    order = _option_order(question)
+    extra = sorted({o for tally in tallies for o in tally} - set(order))
+    rows = tuple(
+        CountRow(_option_label(question, option), tuple(t.get(option, 0) for t in tallies))
+        for option in [*order, *extra]
+    )
+    notes = [ROLE_HIDDEN.format(label=r.label.capitalize()) for r in roles if r.hidden]
+    if question.kind is Kind.MULTIPLE_CHOICE:
+        notes.insert(0, MORE_THAN_ONE)
+    groups = " en ".join(role.label for role in shown)
+    return CountTable(
+        caption=TABLE_CAPTION.format(number=number),
+        row_heading=TABLE_ROW_HEADING,
+        columns=tuple(role.label.capitalize() for role in shown),
+        rows=rows,
+        totals_label=TABLE_TOTAL,
+        totals=tuple(role.respondents for role in shown),
+        alt=CHART_ALT.format(number=number, groups=groups),
+        notes=tuple(notes),
+    )
 
 
 def _role_sort_key(role: str) -> tuple[int, str]:
@@ -396,6 +613,8 @@ def _question_section(
         roles=roles,
         quotes=section_quotes,
         too_few=bool(roles) and not shown_roles,
+        table=_count_table(question, number, roles),
+        empty_text="" if roles else NOBODY_ANSWERED,
     )
 
 
@@ -419,27 +638,31 @@ def _members(summary: SummaryInput) -> MembersSection | None:
 
 def compose(summary: SummaryInput) -> SummaryDocument:
     """Decide the whole document from its input."""
-    input_text = " ".join(
-        part for part in (summary.input_use.strip(), summary.term.strip()) if part
-    )
     next_line = (
         NEXT_MEETING.format(date=dutch_date(summary.next_meeting))
         if summary.next_meeting is not None
         else NO_NEXT_MEETING
     )
-    follow_up = " ".join(part for part in (summary.follow_up.strip(), next_line) if part)
+    edition = summary.edition
+    edition_text = (EDITION_PUBLISHED if edition.published else EDITION_DRAFT).format(
+        version=edition.version
+    )
+    if edition.day is not None:
+        edition_text = EDITION_DATE.format(edition=edition_text, date=dutch_date(edition.day))
     return SummaryDocument(
         title=TITLE,
         date_text=dutch_date(summary.meeting_date),
         topic=summary.topic.strip(),
         themes=tuple(_bullet(theme) for theme in summary.themes),
-        themes_note=paragraphs_of(summary.themes_note),
+        themes_note=blocks_of(summary.themes_note),
         members=_members(summary),
-        input_use=paragraphs_of(input_text),
-        follow_up=paragraphs_of(follow_up),
+        input_use=_joined(summary.input_use, summary.term),
+        follow_up=_joined(summary.follow_up, next_line),
         invitation=summary.invitation.strip(),
         contacts=summary.contacts,
         file_stem=f"uitkomsten-{summary.meeting_date.isoformat()}",
+        draft=not edition.published,
+        edition_text=edition_text,
     )
 
 
@@ -558,13 +781,32 @@ def input_to_json(summary: SummaryInput) -> dict[str, object]:
                 "options": list(q.options),
                 "scale_min": q.scale_min,
                 "scale_max": q.scale_max,
+                "scale_min_label": q.scale_min_label,
+                "scale_max_label": q.scale_max_label,
                 "answers": [[a.respondent, a.role, a.value, a.answered] for a in q.answers],
             }
             for q in summary.questions
         ],
         "quotes": [[q.question_position, q.role, q.text] for q in summary.quotes],
         "min_group": summary.min_group,
+        "edition": {
+            "published": summary.edition.published,
+            "version": summary.edition.version,
+            "day": summary.edition.day.isoformat() if summary.edition.day else None,
+        },
     }
+
+
+def _edition_from(data: object) -> Edition:
+    """Read a frozen edition; a summary frozen before editions were kept was published."""
+    if not isinstance(data, dict):
+        return Edition(published=True)
+    day = data.get("day")
+    return Edition(
+        published=bool(data.get("published", True)),
+        version=int(data.get("version", 1)),
+        day=date.fromisoformat(str(day)) if day else None,
+    )
 
 
 def input_from_json(data: dict[str, object]) -> SummaryInput:
@@ -580,6 +822,8 @@ def input_from_json(data: dict[str, object]) -> SummaryInput:
                 options=tuple(str(o) for o in q.get("options") or ()),
                 scale_min=q.get("scale_min"),
                 scale_max=q.get("scale_max"),
+                scale_min_label=str(q.get("scale_min_label") or ""),
+                scale_max_label=str(q.get("scale_max_label") or ""),
                 answers=tuple(
                     AnswerInput(int(a[0]), str(a[1]), str(a[2]), bool(a[3]))
                     for a in q.get("answers") or ()
@@ -606,4 +850,5 @@ def input_from_json(data: dict[str, object]) -> SummaryInput:
         questions=questions,
         quotes=tuple(QuoteInput(int(q[0]), str(q[1]), str(q[2])) for q in quotes),
         min_group=int(str(data.get("min_group", MIN_GROUP))),
+        edition=_edition_from(data.get("edition")),
     )

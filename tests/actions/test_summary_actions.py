@@ -67,11 +67,15 @@ async def test_the_whole_flow_to_publication(db):
     ]
     assert "Fatima hielp mij." in original  # the member's answer is unchanged
     assert document.contacts == ("a@regio.nl", "b@regio.nl")
-    assert "2 juni 2021" in "".join(s.text for s in document.follow_up[0])
+    assert "2 juni 2021" in "".join(s.text for s in document.follow_up[0].line)
+    assert document.draft and document.edition_text == "Conceptversie 1 van 10 maart 2021"
 
     async with db.write() as session:
         submitted = await summaries.submit_for_review(session, AUTHOR, summary_id, NOW)
     assert {r.telegram_id for r in submitted.reviewers} == {COLLEAGUE, CHAIR}
+    async with db.read() as session:
+        in_review = await summaries.summary_document(session, CHAIR, summary_id, ZONE, 3)
+    assert in_review.draft  # still CONCEPT while a second pair of eyes reads it
     async with db.write() as session:
         with pytest.raises(SummaryError, match="own_summary"):
             await summaries.publish(session, AUTHOR, summary_id, NOW, ZONE, 3)
@@ -84,6 +88,8 @@ async def test_the_whole_flow_to_publication(db):
     async with db.write() as session:
         published = await summaries.publish(session, CHAIR, summary_id, NOW, ZONE, 3)
     assert len(published.recipients) == 3
+    assert not published.document.draft  # never CONCEPT once published
+    assert published.document.edition_text == "Versie 1 van 10 maart 2021"
 
     # frozen: erasing every answer changes nothing in the published document
     async with db.write() as session:
@@ -96,6 +102,8 @@ async def test_the_whole_flow_to_publication(db):
         step = await summaries.open_summary(session, AUTHOR, world.meeting_id, NOW)
         new = await session.get(Summary, step.summary_id)
         assert new.version == 2 and new.fields["themes"] == "- Thema een\n  - sub"
+        correction = await summaries.summary_document(session, AUTHOR, new.id, ZONE, 3)
+        assert correction.draft and correction.edition_text.startswith("Conceptversie 2 van")
         assert (await session.get(Summary, summary_id)).status is SummaryStatus.PUBLISHED
 
 

@@ -105,3 +105,39 @@ def test_summary_of_a_meeting_and_export_of_its_round(tmp_path: Path):
     missing = run(["summary", "--meeting", "999", "--output", "x.md"], tmp_path, **env)
     assert missing.returncode == 2
     assert missing.stderr.strip() == "samenkracht: there is no meeting 999"
+
+
+def test_check_templates_names_the_file_and_the_tag(tmp_path: Path):
+    from docx import Document
+
+    word = Document()
+    word.add_paragraph("{{ title }} {{ wie_was_er }}")
+    word.save(str(tmp_path / "uitkomsten.docx"))
+    result = run(["summary", "--check-templates"], tmp_path, SAMENKRACHT_TEMPLATES_DIR=".")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "samenkracht: template uitkomsten.docx: unknown tag {{ wie_was_er }}"
+    ]
+    (tmp_path / "uitkomsten.docx").unlink()
+    result = run(["summary", "--check-templates"], tmp_path, SAMENKRACHT_TEMPLATES_DIR=".")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Templates OK: the built-in ones"
+
+
+def test_summary_from_file_in_four_formats_with_lists_and_concept(tmp_path: Path):
+    (tmp_path / "velden.yaml").write_text(
+        SEED_YAML + "term: |\n  - voor de zomer\n  - na de zomer\n"
+    )
+    for fmt in ("md", "html", "docx", "pdf"):
+        result = run(
+            ["summary", "--from-file", "velden.yaml", "--format", fmt, "--output", f"u.{fmt}"],
+            tmp_path,
+            SAMENKRACHT_REGION_NAME="Regio Gooi en Vechtstreek",
+        )
+        assert result.returncode == 0, result.stderr
+    markdown = (tmp_path / "u.md").read_text()
+    assert markdown.startswith("**CONCEPT**")
+    assert "- voor de zomer\n- na de zomer\n" in markdown
+    assert "Regio Gooi en Vechtstreek" in markdown
+    assert "Conceptversie 1 van " in markdown  # dated the day it was made
+    assert (tmp_path / "u.pdf").read_bytes().startswith(b"%PDF")

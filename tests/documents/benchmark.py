@@ -1,7 +1,8 @@
 """On demand: render a round of 10,000 answers to all four formats; print time and memory.
 
 Folded into the benchmark suite: this runs ``python -m benchmarks --only summary`` (README
-"Benchmarks"), which also measures loading the same rows from the database as its baseline.
+"Benchmarks"): rows in the database → compose → each format, cold and warm, time and peak
+memory, with charts against the same document without them.
 
 .venv/bin/python tests/documents/benchmark.py
 """

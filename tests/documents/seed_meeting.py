@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.domain.summary import SummaryInput, parse_themes
+from bot.domain.summary import Edition, SummaryInput, parse_themes
 
 THEMES_TEXT = """\
 - De klankbordgroep bespreekt enkele landelijke ontwikkelingen vanuit het programma Geweld hoort nergens thuis zoals de handreiking Samen deskundig; dat is een product van Spiegelgroep met de kennisinstituten over de inzet van ervingsdeskundigheid bij huiselijk geweld. De Regio Gooi en Vechtstreek werkt mee met een pilot. Daarnaast is er landelijk (en regionaal) aandacht voor MDA++ (= aanpak voor meest complexe casuïstiek) en projecten in de vrouwenopvang en rondom kinderen. In corona- tijd zijn er zorgen dat er veel achter de voordeur blijft. Daarom zijn er landelijke campagnes en is er een chatfunctie bij Veilig thuis gekomen.
@@ -28,7 +28,8 @@ INPUT_USE = (
 CONTACT = "samenkracht@regiogv.nl, a.jong@regiogv.nl"
 
 
-def seed_input() -> SummaryInput:
+def seed_input(*, published: bool = True) -> SummaryInput:
+    """The seed is a published summary (no CONCEPT); ``published=False`` makes it a draft."""
     themes, note = parse_themes(THEMES_TEXT)
     return SummaryInput(
         meeting_date=date(2021, 3, 3),
@@ -38,4 +39,5 @@ def seed_input() -> SummaryInput:
         input_use=INPUT_USE,
         next_meeting=date(2021, 6, 2),
         contacts=("samenkracht@regiogv.nl", "a.jong@regiogv.nl"),
+        edition=Edition(published=published, version=1, day=date(2021, 3, 10)),
     )

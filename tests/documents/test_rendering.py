@@ -96,7 +96,9 @@ def test_markdown_shows_person_text_literally():
     assert "[a\\_b@regio.nl](mailto:a_b@regio.nl)" in markdown
     assert '> "\\<script\\>' in markdown
     assert "> — een ervaringsdeskundige" in markdown
-    assert "- ervaringsdeskundigen (3): 4: 2; 5: 1" in markdown
+    assert "- ervaringsdeskundigen (3): 4: 2; 5: 1" not in markdown  # issue 20: a table
+    assert "| Antwoord | Ervaringsdeskundigen |\n| --- | ---: |\n| 1 | 0 |\n" in markdown
+    assert "| 4 | 2 |\n| 5 | 1 |\n| **Aantal mensen dat antwoord gaf** | **3** |" in markdown
 
 
 def test_html_escapes_and_never_evaluates():
@@ -111,8 +113,14 @@ def test_html_escapes_and_never_evaluates():
 def test_the_markdown_template_prints_nothing_unescaped():
     source = (documents.DEFAULT_TEMPLATES_DIR / "uitkomsten.md.j2").read_text()
     allowed = {
-        "indent",
-        "loop(bullet.children)",
+        '"  " * depth',
+        "bullets(bullet.children, depth + 1)",
+        "bullets(block.items, 0)",
+        "bullets(doc.themes, 0)",
+        "count_table(question.table)",
+        "blocks(doc.themes_note)",
+        "blocks(doc.input_use)",
+        "blocks(doc.follow_up)",
         '" " if loop.first else (" of " if loop.last else ", ")',
         '"antwoord" if role.respondents == 1 else "antwoorden"',
     }

@@ -112,11 +112,14 @@ async def test_from_uitkomsten_to_published_summary_in_the_playground(tmp_path: 
             names = [m["document"]["file_name"] for m in files]
             assert [name.rsplit(".", 1)[1] for name in names] == ["md", "html", "docx", "pdf"]
             markdown = (await driver.file_bytes(files[0]["document"]["file_id"])).decode()
-            assert "- ervaringsdeskundigen (3): ja: 2; nee: 1" in markdown
+            assert markdown.startswith("**CONCEPT**")
+            assert "| Antwoord | Ervaringsdeskundigen | Professionals |" in markdown
+            assert "| ja | 2 | 1 |\n| nee | 1 | 2 |" in markdown
             assert markdown.count("(te weinig antwoorden om te tonen)") == 2
             docx = await driver.file_bytes(files[2]["document"]["file_id"])
             word = Document(io.BytesIO(docx))
-            assert word.paragraphs[0].style.name == "Heading 1"
+            assert word.paragraphs[0].text.startswith("CONCEPT")
+            assert word.paragraphs[1].style.name == "Heading 1"
             (tmp_path / names[2]).write_bytes(docx)
             pdf = await driver.file_bytes(files[3]["document"]["file_id"])
             assert pdf.startswith(b"%PDF")

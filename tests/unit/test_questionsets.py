@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain import forms
 from bot.domain.forms import Kind
 from bot.domain.questionsets import QuestionSetError, dump_question_set, parse_question_set
 from bot.questionsets import INPUT_FOR_POLICY, RESEARCH_2021, shipped, shipped_keys
@@ -73,3 +74,33 @@ def test_errors_name_the_line_and_the_problem(body, message):
     with pytest.raises(QuestionSetError, match=r"^set\.yaml, ") as caught:
         parse_question_set(BASE + body, source="set.yaml")
     assert message in str(caught.value)
+
+
+def test_a_question_has_a_short_text_and_a_hint():
+    """The summary's heading is the short text; the chat shows the hint after it (issue 20)."""
+    from bot.actions.answering import QuestionView
+    from bot.chat.handlers.screens import question_message
+
+    policy = {q.key: q for q in shipped(INPUT_FOR_POLICY).questions}
+    helped = policy["hulp-van"]
+    assert (helped.text, helped.hint) == ("Van wie kreeg je hulp?", "Je mag meer dan één kiezen.")
+    assert "hint: Je mag meer dan één kiezen." in dump_question_set(shipped(INPUT_FOR_POLICY))
+    spec = forms.QuestionSpec(
+        id=1,
+        position=3,
+        text=helped.text,
+        hint=helped.hint,
+        kind=helped.kind,
+        options=helped.options,
+    )
+    text, _ = question_message("nl", QuestionView(1, spec, 3, 7, None))
+    assert "Van wie kreeg je hulp? Je mag meer dan één kiezen." in text
+
+
+def test_a_set_whose_text_holds_the_instruction_still_works():
+    old = parse_question_set(
+        "key: oud\ntitle: Oud\nquestions:\n"
+        "  - key: a\n    kind: yes_no\n    text: Ging het goed? Kies ja of nee.\n"
+    )
+    (question,) = old.questions
+    assert (question.text, question.hint) == ("Ging het goed? Kies ja of nee.", "")

@@ -148,7 +148,7 @@ def test_skipped_answers_do_not_count():
 
 def test_the_follow_up_names_the_next_meeting():
     doc = compose(base(next_meeting=date(2021, 6, 2)))
-    text = "".join(s.text for s in doc.follow_up[0])
+    text = "".join(s.text for s in doc.follow_up[0].line)
     assert text.endswith("De volgende bijeenkomst staat gepland op 2 juni 2021.")
     assert doc.file_stem == "uitkomsten-2021-03-03"
 

@@ -73,7 +73,9 @@ def question_message(language: str, view: QuestionView) -> tuple[str, InlineKeyb
     lines = [texts.t(language, "question.header", number=view.number, total=view.total), ""]
     if question.content_note:
         lines += [texts.t(language, "question.content_note", note=question.content_note), ""]
-    lines += [texts.escape_html(question.text), "", _hint(language, question)]
+    # The question and its instruction read as one text, as before the two were split.
+    asked = f"{question.text} {question.hint}" if question.hint else question.text
+    lines += [texts.escape_html(asked), "", _hint(language, question)]
     if view.given is not None:
         previous = _shorten(answer_text(language, question, view.given), REVIEW_ANSWER_CHARS)
         lines += ["", texts.t(language, "question.previous", answer=previous)]

@@ -384,13 +384,14 @@ async def _is_awaiting(update: Update, context: Context) -> bool:
 
 def _files(context: Context, document: SummaryDocument) -> list[tuple[str, bytes]]:
     """Render the four files; a missing PDF stack leaves the PDF out (logged)."""
-    templates_dir = services(context).settings.samenkracht_templates_dir
+    settings = services(context).settings
+    templates_dir = settings.samenkracht_templates_dir
+    region = settings.region()
     files = []
     for fmt in documents.Format:
         try:
-            files.append(
-                (documents.file_name(document, fmt), documents.render(document, fmt, templates_dir))
-            )
+            data = documents.render(document, fmt, templates_dir, region)
+            files.append((documents.file_name(document, fmt), data))
         except documents.RenderError:
             logger.exception("could not render the %s file", fmt.value)
     return files
