@@ -52,7 +52,7 @@ def worker_environment(pid: int) -> list[bytes]:
 
 async def wait_healthy(base: str, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=30) as client:
         while True:
             try:
                 response = await client.get(f"{base}/healthz")
