@@ -17,9 +17,8 @@ import time
 import tracemalloc
 from zoneinfo import ZoneInfo
 
-from bot import charts
 from bot.actions import summaries
-from bot.documents import Format, render
+from bot.documents import Format, charts, render
 from bot.domain.summary import SummaryDocument
 from storage import crypto
 from storage.engine import Database

@@ -8,7 +8,7 @@ be rebuilt and reviewed as code::
 
 Use it: copy ``uitkomsten.docx`` into the folder ``SAMENKRACHT_TEMPLATES_DIR`` names, open it
 in Word and change the look; keep the tags. ``samenkracht summary --check-templates`` says
-whether a template is usable. The tags (``bot/region_template.py`` lists them all):
+whether a template is usable. The tags (``bot/documents/region_template.py`` lists them all):
 
 - ``{{ title }}``, ``{{ meeting_date }}``, ``{{ topic }}``, ``{{ concept }}`` (CONCEPT on a
   draft, empty when published), ``{{ edition }}`` (version and date), ``{{ region_name }}``,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from seed_meeting import seed_input
 
-from bot import charts, documents
-from bot.documents import Format, Region, render
+from bot import documents
+from bot.documents import Format, Region, charts, render
 from bot.domain.summary import (
     NOBODY_ANSWERED,
     AnswerInput,

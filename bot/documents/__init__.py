@@ -4,9 +4,10 @@ All four come from one ``SummaryDocument`` and the region's look (``Region``: na
 contact lines). Markdown and HTML are Jinja2 templates in ``templates/`` (a region may put its
 own ``uitkomsten.md.j2`` / ``uitkomsten.html.j2`` / ``uitkomsten.docx`` in
 ``SAMENKRACHT_TEMPLATES_DIR``; ``check_templates`` refuses a broken one in one line); the PDF
-is the HTML page printed by WeasyPrint as tagged PDF/UA-1; the Word file is ``bot.word``
-(built in, or the region's own Word template filled in by ``bot.region_template``). A closed
-question's chart (``bot.charts``) is an SVG in HTML and PDF and a PNG in Word.
+is the HTML page printed by WeasyPrint as tagged PDF/UA-1; the Word file is ``word`` (built
+in, or the region's own Word template filled in by ``region_template``). A closed question's
+chart (``charts``) is an SVG in HTML and PDF and a PNG in Word. The three are modules of this
+package.
 
 Escaping: HTML templates autoescape; the Markdown template passes every value through the
 ``md`` filters below. Template syntax inside data (``{{ }}``, ``{% %}``) is never evaluated:
@@ -226,7 +227,7 @@ def render_markdown(
 
 def _chart_uris(document: SummaryDocument) -> dict[int, str]:
     """Each closed question's bar chart as an SVG data URI, by question number."""
-    from bot import charts
+    from bot.documents import charts
 
     if document.members is None:
         return {}
@@ -294,8 +295,8 @@ def render_docx(
     *,
     with_charts: bool = True,
 ) -> bytes:
-    """The Word file (``bot.word``): built in, or on the region's own ``uitkomsten.docx``."""
-    from bot import word
+    """The Word file (``word``): built in, or on the region's own ``uitkomsten.docx``."""
+    from bot.documents import word
 
     return word.render_docx(document, templates_dir, region, with_charts=with_charts)
 
@@ -331,9 +332,9 @@ def check_templates(templates_dir: Path | None) -> tuple[str, ...]:
 
     Each is parsed (a syntax error names the file and line) and filled in once with a
     sample document that has every part (an unknown tag names the file and the tag); a
-    tagged ``uitkomsten.docx`` must also use the required fields (``bot.region_template``).
+    tagged ``uitkomsten.docx`` must also use the required fields (``region_template``).
     """
-    from bot import region_template
+    from bot.documents import region_template
 
     if templates_dir is None:
         return ()

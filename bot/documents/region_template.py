@@ -198,7 +198,7 @@ def _question(
 ) -> dict[str, Any]:
     from docx.shared import Mm
 
-    from bot import charts
+    from bot.documents import charts
 
     chart: Any = ""
     if question.table is not None and with_charts:

@@ -7,7 +7,7 @@ region's ``uitkomsten.docx`` without template tags only lends its styles, page s
 header and footer (letterhead) to this.
 
 A region's ``uitkomsten.docx`` *with* template tags (``{{ title }}``, ``{%p for … %}``) is
-filled in with docxtpl (``bot.region_template``).
+filled in with docxtpl (``bot.documents.region_template``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def render_docx(
     *,
     with_charts: bool = True,
 ) -> bytes:
-    from bot import region_template
+    from bot.documents import region_template
 
     base = templates_dir / "uitkomsten.docx" if templates_dir is not None else None
     if base is not None and base.exists() and region_template.has_tags(base):
@@ -239,7 +239,7 @@ def chart(word: WordDocument, table: CountTable) -> None:
     from docx.shared import Cm
     from PIL import Image
 
-    from bot import charts
+    from bot.documents import charts
 
     data = charts.png(table)
     with Image.open(io.BytesIO(data)) as image:
