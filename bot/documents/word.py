@@ -96,37 +96,52 @@ def build(
     blocks(word, document.themes_note)
 
     if document.members is not None:
-        word.add_heading("Wat de leden inbrachten", level=2)
-        if not document.members.questions:
-            word.add_paragraph(document.members.empty_text)
-        for question in document.members.questions:
-            word.add_heading(f"Vraag {question.number}: {question.text}", level=3)
-            if question.empty_text:
-                word.add_paragraph(question.empty_text)
-            elif question.too_few:
-                word.add_paragraph(document.too_few_text)
-            elif question.table is not None:
-                if with_charts:
-                    chart(word, question.table)
-                count_table(word, question.table)
-            else:
-                for role in question.roles:
-                    if role.hidden:
-                        text = f"{role.label}: {document.too_few_text}"
-                    else:
-                        noun = "antwoord" if role.respondents == 1 else "antwoorden"
-                        text = f"{role.label}: {role.respondents} {noun}"
-                    word.add_paragraph(text, style=_style(word, "List Bullet"))
-            for quote in question.quotes:
-                quoted = word.add_paragraph(style=_style(word, "Quote"))
-                quoted.add_run(f"“{quote.text}”")
-                quoted.add_run().add_break()
-                quoted.add_run(f"— {quote.attribution}").italic = True
+        _members(word, document, with_charts=with_charts)
 
     word.add_heading("Wat gaat er met de input gebeuren en op welke termijn?", level=2)
     blocks(word, document.input_use)
     word.add_heading("Komt er een vervolg(bijeenkomst)?", level=2)
     blocks(word, document.follow_up)
+    _invitation_and_contact(word, document, region)
+
+    buffer = io.BytesIO()
+    word.save(buffer)
+    return buffer.getvalue()
+
+
+def _members(word: WordDocument, document: SummaryDocument, *, with_charts: bool) -> None:
+    """ "Wat de leden inbrachten": per question a chart and table, counts per role, quotes."""
+    assert document.members is not None
+    word.add_heading("Wat de leden inbrachten", level=2)
+    if not document.members.questions:
+        word.add_paragraph(document.members.empty_text)
+    for question in document.members.questions:
+        word.add_heading(f"Vraag {question.number}: {question.text}", level=3)
+        if question.empty_text:
+            word.add_paragraph(question.empty_text)
+        elif question.too_few:
+            word.add_paragraph(document.too_few_text)
+        elif question.table is not None:
+            if with_charts:
+                chart(word, question.table)
+            count_table(word, question.table)
+        else:
+            for role in question.roles:
+                if role.hidden:
+                    text = f"{role.label}: {document.too_few_text}"
+                else:
+                    noun = "antwoord" if role.respondents == 1 else "antwoorden"
+                    text = f"{role.label}: {role.respondents} {noun}"
+                word.add_paragraph(text, style=_style(word, "List Bullet"))
+        for quote in question.quotes:
+            quoted = word.add_paragraph(style=_style(word, "Quote"))
+            quoted.add_run(f"“{quote.text}”")
+            quoted.add_run().add_break()
+            quoted.add_run(f"— {quote.attribution}").italic = True
+
+
+def _invitation_and_contact(word: WordDocument, document: SummaryDocument, region: Region) -> None:
+    """The closing invitation with its mail links, and the region's contact lines."""
     invitation = word.add_paragraph(document.invitation)
     for index, contact in enumerate(document.contacts):
         last = index == len(document.contacts) - 1
@@ -138,10 +153,6 @@ def build(
             if index:
                 address.add_run().add_break()
             address.add_run(line)
-
-    buffer = io.BytesIO()
-    word.save(buffer)
-    return buffer.getvalue()
 
 
 # -- parts -----------------------------------------------------------------------------------
