@@ -118,3 +118,14 @@ async def test_help_shows_a_member_the_way_out_first(db, clock, member):
     for command in ("/snelweg", "/wis", "/discreet"):
         assert command in text
     assert text.index("/snelweg") < text.index("/verder")  # before the ordinary commands
+
+
+async def test_a_button_press_with_empty_data_gets_an_answer(member, driver):
+    """A press with empty callback_data once raised an AssertionError and stayed unanswered."""
+    await member.say("/taal")
+    choose = await member.reply("Kies je taal")
+    await driver.press(member.user_id, choose["message_id"], "", force=True)
+    answers = await eventually(
+        lambda: driver.callback_answers(member.user_id), until=lambda found: len(found) >= 1
+    )
+    assert [a.get("text") for a in answers] == ["Deze knop ken ik niet."]
