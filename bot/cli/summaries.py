@@ -5,6 +5,7 @@ The same actions as the chat's ``/uitkomsten``, then the same renderers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -12,9 +13,11 @@ from typing import Any
 
 import click
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot import documents
 from bot.actions import summaries
+from bot.actions.meetings import MONTHS_NL
 from bot.cli.common import clear_errors, open_database, run_async, settings_of
 from bot.cli.running import check_region_templates
 from bot.clock import system_clock
@@ -35,55 +38,108 @@ async def meeting_summary(settings: Settings, meeting_id: int, fmt: documents.Fo
     return documents.render(document, fmt, settings.samenkracht_templates_dir, settings.region())
 
 
-def _date(value: Any, name: str) -> date:
-    if isinstance(value, date):
+# A date written out in the follow-up text ("15 september 2021", "15-9-2021").
+_A_DATE = re.compile(
+    r"\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b|\b\d{1,2}\s+(?:" + "|".join(MONTHS_NL) + r")\b",
+    re.IGNORECASE,
+)
+
+
+class SummaryFile(BaseModel):
+    """The fields of ``samenkracht summary --from-file``: every key known, every type checked."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, str_strip_whitespace=True)
+
+    meeting_date: date
+    topic: str = Field(min_length=1)
+    themes: str | list[str | dict[str, Any]] | None = None
+    themes_note: str = ""
+    input_use: str = ""
+    term: str = ""
+    follow_up: str = composer.DEFAULT_RHYTHM
+    next_meeting: date | None = None
+    invitation: str = ""
+    contacts: str | list[str] | None = None
+    contact: str = ""
+    published: bool = False
+    version: int = Field(default=1, ge=1)
+    published_on: date | None = None
+
+    @field_validator(
+        "topic",
+        "themes_note",
+        "input_use",
+        "term",
+        "invitation",
+        "contact",
+        "follow_up",
+        mode="before",
+    )
+    @classmethod
+    def _text_only(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be text")
         return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise DomainError(f"{name} must be a date like 2021-03-03") from None
+
+    @model_validator(mode="after")
+    def _one_next_meeting(self) -> SummaryFile:
+        if self.next_meeting is None and _A_DATE.search(self.follow_up):
+            raise ValueError(
+                "follow_up names a date: put the next meeting's date in next_meeting "
+                "(else the document also says it is still to be planned)"
+            )
+        return self
+
+
+def _first_problem(error: ValidationError) -> str:
+    """One line naming the field and what is wrong with it."""
+    problem = error.errors()[0]
+    where = ".".join(str(part) for part in problem["loc"]) or "the file"
+    kind = problem["type"]
+    if kind == "missing":
+        return f"{where} is required"
+    if kind == "extra_forbidden":
+        return f"{where} is not a field of the summary (a typo?)"
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}"
 
 
 def input_from_yaml(text: str, min_group: int) -> composer.SummaryInput:
     """Read a facilitator-written YAML of the fields (for a meeting that had no round)."""
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise DomainError(f"the YAML file cannot be read: {error}") from None
-    if not isinstance(data, dict) or "meeting_date" not in data:
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: e.g. a date 2021-02-31
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DomainError(f"the YAML file cannot be read: {first}") from None
+    if not isinstance(data, dict):
         raise DomainError("the YAML file needs at least meeting_date and topic")
     try:
-        themes, note = composer.themes_from(data.get("themes"))
+        fields = SummaryFile.model_validate(data)
+    except ValidationError as error:
+        raise DomainError(_first_problem(error)) from None
+    try:
+        themes, note = composer.themes_from(fields.themes)
     except ValueError as error:
         raise DomainError(f"themes: {error}") from None
-    contacts = data.get("contacts")
+    contacts = fields.contacts
     if isinstance(contacts, str) or contacts is None:
-        contacts = composer.contacts_of(str(contacts or data.get("contact", "")))
-    next_meeting = data.get("next_meeting")
+        contacts = list(composer.contacts_of(contacts or fields.contact))
     return composer.SummaryInput(
-        meeting_date=_date(data["meeting_date"], "meeting_date"),
-        topic=str(data.get("topic", "")),
+        meeting_date=fields.meeting_date,
+        topic=fields.topic,
         themes=themes,
-        themes_note=str(data.get("themes_note") or note),
-        input_use=str(data.get("input_use", "")),
-        term=str(data.get("term", "")),
-        follow_up=str(data.get("follow_up", composer.DEFAULT_RHYTHM)),
-        next_meeting=_date(next_meeting, "next_meeting") if next_meeting else None,
-        invitation=str(data.get("invitation") or composer.DEFAULT_INVITATION),
-        contacts=tuple(str(c) for c in contacts),
+        themes_note=fields.themes_note or note,
+        input_use=fields.input_use,
+        term=fields.term,
+        follow_up=fields.follow_up,
+        next_meeting=fields.next_meeting,
+        invitation=fields.invitation or composer.DEFAULT_INVITATION,
+        contacts=tuple(contacts),
         min_group=min_group,
         edition=composer.Edition(
-            published=bool(data.get("published", False)),
-            version=_version(data.get("version", 1)),
-            day=_date(data["published_on"], "published_on") if data.get("published_on") else None,
+            published=fields.published, version=fields.version, day=fields.published_on
         ),
     )
-
-
-def _version(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-        return value
-    raise DomainError("version must be a whole number from 1")
 
 
 def file_summary(
@@ -91,7 +147,11 @@ def file_summary(
 ) -> bytes:
     """Render a summary from a YAML file of its fields (a draft dated ``today`` unless the
     file says ``published: true``; ``version`` numbers it)."""
-    summary = input_from_yaml(path.read_text(encoding="utf-8"), settings.samenkracht_min_group)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DomainError(f"{path.name} is not UTF-8 text (save it as UTF-8)") from None
+    summary = input_from_yaml(text, settings.samenkracht_min_group)
     summary = replace(summary, edition=replace(summary.edition, day=summary.edition.day or today))
     document = composer.compose(summary)
     return documents.render(document, fmt, settings.samenkracht_templates_dir, settings.region())

@@ -64,9 +64,46 @@ def test_a_bad_yaml_file_is_one_clear_line(tmp_path: Path):
     (tmp_path / "velden.yaml").write_text("topic: geen datum\n")
     result = run(["summary", "--from-file", "velden.yaml", "--output", "u.md"], tmp_path)
     assert result.returncode == 2
-    assert (
-        result.stderr.strip() == "samenkracht: the YAML file needs at least meeting_date and topic"
-    )
+    assert result.stderr.strip() == "samenkracht: meeting_date is required"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"meeting_date: 2021-02-31\ntopic: t\n", "the YAML file cannot be read:"),
+        (b"meeting_date: 2021-03-03\n", "topic is required"),
+        (b"meeting_date: 2021-03-03\ntopic: {a: 1}\n", "topic: must be text"),
+        (b"meeting_date: 2021-03-03\ntopic: t\ncontacts: 5\n", "contacts"),
+        (b"meeting_date: 2021-03-03\ntopic: t\nthemse: [a]\n", "themse is not a field"),
+        (b"meeting_date: niet\ntopic: t\n", "meeting_date:"),
+        (b"meeting_date: 2021-03-03\ntopic: t\nversion: 0\n", "version:"),
+        (
+            b"meeting_date: 2021-03-03\ntopic: t\nfollow_up: Op 15 september 2021 weer.\n",
+            "follow_up names a date: put the next meeting's date in next_meeting",
+        ),
+        ("meeting_date: 2021-03-03\ntopic: café\n".encode("latin-1"), "is not UTF-8 text"),
+    ],
+    ids=[
+        "no-such-date",
+        "no-topic",
+        "topic-dict",
+        "contacts-number",
+        "typo",
+        "bad-date",
+        "version-0",
+        "follow-up-date",
+        "latin-1",
+    ],
+)
+def test_every_bad_summary_file_is_one_line_naming_the_field(tmp_path: Path, content, says):
+    (tmp_path / "velden.yaml").write_bytes(content)
+    result = run(["summary", "--from-file", "velden.yaml", "--output", "u.md"], tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("samenkracht: "), result.stderr
+    assert says in lines[0]
+    assert not (tmp_path / "u.md").exists()
 
 
 def test_summary_of_a_meeting_and_export_of_its_round(tmp_path: Path):
