@@ -7,9 +7,14 @@ SamenkrachtError
     ├── NotAMemberError       the person has no role here
     ├── NotAllowedError       a facilitator's action asked by someone who is not one (there)
     ├── RoundClosedError      the round's deadline passed or it was closed
+    ├── DuplicateRoundError   a round of that question set is open already for that meeting
     ├── SummaryError          a summary step that is not allowed (who, or in which status)
     └── MeetingError          a meeting that cannot be planned, moved, cancelled or answered
 """
+
+from __future__ import annotations
+
+from datetime import datetime
 
 
 class SamenkrachtError(Exception):
@@ -22,6 +27,15 @@ class ConfigurationError(SamenkrachtError):
 
 class DomainError(SamenkrachtError):
     """A request that the rules of Samenkracht do not allow."""
+
+
+class DuplicateRoundError(DomainError):
+    """A round of the same question set is open already for the same meeting of the group."""
+
+    def __init__(self, round_id: int, deadline: datetime) -> None:
+        super().__init__(f"round {round_id} of this question set is open already for that meeting")
+        self.round_id = round_id
+        self.deadline = deadline
 
 
 class InviteError(DomainError):

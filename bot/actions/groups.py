@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions.answering import spec_of
 from bot.domain.invites import hash_invite_code, new_invite_code
 from bot.domain.questionsets import QuestionDraft, QuestionSetDraft
-from bot.errors import DomainError
+from bot.errors import DomainError, DuplicateRoundError
 from storage.models import AuditEvent, Group, Question, QuestionKind, QuestionSet, Role, Round
-from storage.repositories import groups, rounds
+from storage.repositories import cluster, groups, rounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +164,10 @@ async def open_round(
     """Open a round of a question set for a group."""
     if deadline <= now:
         raise DomainError("the deadline must be in the future")
+    await cluster.lock_group_rounds(session, group_id)  # a double click opens one round
+    already = await rounds.open_round_of_set(session, group_id, question_set_id, meeting_id)
+    if already is not None:
+        raise DuplicateRoundError(already.id, already.deadline)
     round_ = await rounds.add_round(session, group_id, question_set_id, deadline, now, meeting_id)
     session.add(
         AuditEvent(action="round.open", details={"group_id": group_id, "round_id": round_.id})

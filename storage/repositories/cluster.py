@@ -43,6 +43,17 @@ async def lock_chat(session: AsyncSession, chat_id: int) -> None:
         await session.execute(select(func.pg_advisory_xact_lock(chat_id)))
 
 
+# The two-key space for one group's round openings (its second key is the group id).
+_GROUP_ROUNDS = 0x5A4C
+
+
+async def lock_group_rounds(session: AsyncSession, group_id: int) -> None:
+    """Hold one group's round openings until this transaction ends (two at once: one waits,
+    then sees the first). On SQLite ``BEGIN IMMEDIATE`` already serialises all writers."""
+    if _is_postgresql(session):
+        await session.execute(select(func.pg_advisory_xact_lock(_GROUP_ROUNDS, group_id)))
+
+
 async def try_lock(session: AsyncSession, which: int) -> bool:
     """Take a programme-wide lock for this transaction without waiting; False when taken."""
     if not _is_postgresql(session):

@@ -82,6 +82,30 @@ async def add_round(
     return row
 
 
+async def open_round_of_set(
+    session: AsyncSession, group_id: int, question_set_id: int, meeting_id: int | None
+) -> Round | None:
+    """An open round in the group of the same question set (any version of it) for the same
+    meeting (or, without a meeting, another round without one); None when there is none."""
+    key = select(QuestionSet.key).where(QuestionSet.id == question_set_id).scalar_subquery()
+    same_meeting = (
+        Round.meeting_id.is_(None) if meeting_id is None else Round.meeting_id == meeting_id
+    )
+    statement = (
+        select(Round)
+        .join(QuestionSet, QuestionSet.id == Round.question_set_id)
+        .where(
+            Round.group_id == group_id,
+            Round.status == RoundStatus.OPEN,
+            QuestionSet.key == key,
+            same_meeting,
+        )
+        .order_by(Round.id)
+        .limit(1)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
 async def open_rounds_for_group(session: AsyncSession, group_id: int, at: datetime) -> list[Round]:
     statement = (
         select(Round)

@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.actions import groups as group_actions
 from bot.chat import callbacks
@@ -20,6 +20,7 @@ from storage.models import (
     Answer,
     AnswerState,
     AuditEvent,
+    QuestionSet,
     Role,
     Round,
     RoundStatus,
@@ -479,3 +480,65 @@ async def test_concurrent_members_do_not_wait_for_each_other(db, clock, driver):
     await asyncio.gather(*(m.reply("Vraag 2 van 3") for m in members))
     async with db.read() as session:
         assert await count(session, Answer) == 8
+
+
+async def _open_research_round(facilitator: Member, *, presses: int = 1) -> None:
+    """Walk the /ronde wizard (its one message is edited at each step) and press Openen."""
+
+    async def step(text: str) -> dict:
+        return await facilitator.driver.wait_for_bot_message(
+            facilitator.user_id, after=0, predicate=lambda m: text in (m.get("text") or "")
+        )
+
+    await facilitator.say("/ronde")
+    await facilitator.press(
+        await facilitator.reply("Welke vragenlijst wil je gebruiken?"),
+        "Onderzoeksvragen samenwerking (3 maart 2021)",
+    )
+    await facilitator.press(await step("Bij welke bijeenkomst"), "Geen bijeenkomst")
+    await facilitator.press(await step("Tot wanneer"), "Over 14 dagen")
+    confirm = await step("Ronde openen?")
+    button = next(
+        b["callback_data"]
+        for row in confirm["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "Openen"
+    )
+    await asyncio.gather(
+        *(
+            facilitator.driver.press(facilitator.user_id, confirm["message_id"], button, force=True)
+            for _ in range(presses)
+        )
+    )
+
+
+async def test_a_second_round_of_the_same_set_for_the_same_meeting_is_refused(
+    db, clock, driver, application
+):
+    """Fatima once opened "Input voor beleid" twice for one meeting; members saw it twice."""
+    facilitator, _, group_id = await facilitator_and_member(db, clock, driver)
+    async with db.write() as session:
+        await group_actions.import_question_set(session, shipped(RESEARCH_2021))
+    await _open_research_round(facilitator, presses=2)  # a double click: one round
+    await facilitator.driver.wait_for_bot_message(
+        facilitator.user_id,
+        after=0,
+        predicate=lambda m: "De ronde is open" in (m.get("text") or ""),
+    )
+    await _open_research_round(facilitator)
+    refused = await facilitator.driver.wait_for_bot_message(
+        facilitator.user_id,
+        after=0,
+        predicate=lambda m: "Er staat al een ronde open" in (m.get("text") or ""),
+    )
+    assert "Ik heb geen tweede geopend" in refused["text"]
+    async with db.read() as session:
+        research = (
+            await session.execute(
+                select(func.count())
+                .select_from(Round)
+                .join(QuestionSet, QuestionSet.id == Round.question_set_id)
+                .where(QuestionSet.key == RESEARCH_2021, Round.group_id == group_id)
+            )
+        ).scalar_one()
+    assert research == 1

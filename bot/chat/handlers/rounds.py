@@ -21,7 +21,7 @@ from bot.chat.handlers.buttons import Pressed, button
 from bot.chat.handlers.common import Context, language_of, remove_buttons, reply
 from bot.chat.services import Services, services
 from bot.dates import when
-from bot.errors import DomainError, NotAllowedError
+from bot.errors import DomainError, DuplicateRoundError, NotAllowedError
 
 
 def _button(text: str, data: callbacks.CallbackData) -> InlineKeyboardButton:
@@ -66,12 +66,20 @@ async def _wizard_refused(update: Update, language: str, error: DomainError, edi
         if update.callback_query is not None:
             await remove_buttons(update.callback_query)
         await reply(update, texts.t(language, "facilitator.refused"))
+
     else:
         await _say(update, texts.t(language, "button.stale"), None, edit)
 
 
 async def _wizard_button_refused(press: Pressed[Any], error: DomainError) -> None:
-    await _wizard_refused(press.update, await press.language(), error, edit=True)
+    language = await press.language()
+    if isinstance(error, DuplicateRoundError):  # the same set for the same meeting: say so
+        deadline = when(error.deadline, press.services.settings.zone, language)
+        await _say(
+            press.update, texts.t(language, "wizard.duplicate", deadline=deadline), None, True
+        )
+        return
+    await _wizard_refused(press.update, language, error, edit=True)
 
 
 @button(callbacks.RoundWizard, group_id=0)
