@@ -113,6 +113,16 @@ async def test_plan_remind_rsvp_and_count(
     await member.press(reminder, "Ik kom")  # twice: still one RSVP
     texts = await answers(driver, 810001, 2)
     assert texts[-1].startswith("Fijn dat je komt")
+
+    async def labels() -> list[str]:
+        [shown] = [
+            m for m in await driver.messages(810001) if m["message_id"] == reminder["message_id"]
+        ]
+        return [b["text"] for row in shown["reply_markup"]["inline_keyboard"] for b in row]
+
+    # The message itself shows what was chosen, later too (not only a passing toast).
+    shown = await eventually(labels, lambda found: "✓ Ik kom" in found)
+    assert "Ik kom niet" in shown and "✓ Ik kom niet" not in shown
     async with db.read() as session:
         rows = (await session.execute(select(Rsvp))).scalars().all()
         assert [(r.response) for r in rows] == ["yes"]

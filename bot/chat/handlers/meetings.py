@@ -14,6 +14,7 @@ from typing import Any
 from babel.dates import get_day_names, get_month_names
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CommandHandler,
@@ -215,6 +216,36 @@ async def rsvp_press(press: Pressed[callbacks.RsvpChoice]) -> None:
         )
     key = RSVP_TEXTS[press.data.response]
     await press.answer(texts.t(await press.language(), key))
+    await _mark_choice(press)
+
+
+CHOSEN = "✓ "
+
+
+async def _mark_choice(press: Pressed[callbacks.RsvpChoice]) -> None:
+    """Tick the chosen answer on the message itself, so it still shows later what was chosen
+    (the other answers stay, to change one's mind)."""
+    query = press.update.callback_query
+    message = query.message if query is not None else None
+    markup = getattr(message, "reply_markup", None)
+    if query is None or not isinstance(markup, InlineKeyboardMarkup):
+        return
+    rows = []
+    for row in markup.inline_keyboard:
+        buttons = []
+        for found in row:
+            raw = found.callback_data
+            data = callbacks.decode(raw) if isinstance(raw, str) and raw else None
+            text = found.text.removeprefix(CHOSEN)
+            if isinstance(data, callbacks.RsvpChoice) and data.response == press.data.response:
+                text = CHOSEN + text
+            buttons.append(InlineKeyboardButton(text, callback_data=found.callback_data))
+        rows.append(buttons)
+    try:
+        await query.edit_message_reply_markup(reply_markup=InlineKeyboardMarkup(rows))
+    except BadRequest as error:  # pressed the same answer again: nothing to change
+        if "not modified" not in error.message.lower():
+            raise
 
 
 @button(callbacks.SkipMeeting, toast=True, on_error=(MeetingError, _refuse_with_toast))
