@@ -169,3 +169,16 @@ async def test_two_presses_on_yes_join_once(db: Database, clock: FakeClock, memb
         assert await count(session, Person) == 1
         assert await count(session, Membership) == 1
         assert await count(session, Consent) == 1
+
+
+async def test_a_facilitator_gets_a_welcome_and_consent_of_their_own(db, clock, member):
+    """The facilitator once got the member welcome ("Hier deel je jouw ervaring…")."""
+    scenario = await make_group_with_round(db, clock)
+    code = await make_invite(db, clock, scenario.group_id, Role.FACILITATOR)
+    await member.say(f"/start {code}")
+    welcome = await member.reply("Welkom bij Samenkracht")
+    consent = await member.reply("Voordat je begint")
+    assert "begeleider" in welcome["text"] and "jouw ervaring" not in welcome["text"]
+    assert "Je wordt begeleider" in consent["text"]
+    await member.press(consent, "Ja, ik doe mee")
+    await member.reply("Voor begeleiders")

@@ -38,7 +38,10 @@ async def start(update: Update, context: Context) -> None:
     if not check.needs_consent:
         await _join(update, context, code, language)
         return
-    await reply(update, texts.t(language, "start.welcome"))
+    staff = check.role is Role.FACILITATOR  # a facilitator is not asked to share experiences
+    await reply(
+        update, texts.t(language, "start.welcome_facilitator" if staff else "start.welcome")
+    )
     buttons = InlineKeyboardMarkup(
         [
             [
@@ -55,7 +58,12 @@ async def start(update: Update, context: Context) -> None:
     )
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
-        texts.t(language, "consent.text", version=CONSENT_VERSION), reply_markup=buttons
+        texts.t(
+            language,
+            "consent.text_facilitator" if staff else "consent.text",
+            version=CONSENT_VERSION,
+        ),
+        reply_markup=buttons,
     )
 
 
