@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,8 @@ from bot.domain.pseudonyms import (
     is_clear_request,
 )
 from storage.models import AnswerState, AuditEvent, Person
-from storage.repositories import people, privacy
+from storage.repositories import flows, people, privacy
+from storage.repositories.flows import Waiting
 
 TEMPLATES_DIR = Path(templates.__file__).parent
 EXPORT_TEMPLATE = "mijn-gegevens.txt.j2"
@@ -311,6 +312,55 @@ async def pseudonym_view(session: AsyncSession, telegram_id: int) -> PseudonymVi
     if person is None:
         return None
     return await _pseudonym_view(session, person)
+
+
+PSEUDONYM_FLOW = "pseudonym"
+PSEUDONYM_WAIT = timedelta(minutes=15)  # how long /schuilnaam waits for the name to be typed
+
+
+async def wait_for_pseudonym(session: AsyncSession, telegram_id: int, now: datetime) -> bool:
+    """``/schuilnaam`` on its own: take the person's next typed message as the pseudonym.
+
+    Returns False (nothing waits) for a stranger, or while another flow of theirs (a facilitator
+    planning a meeting) is in progress: that one is left alone.
+    """
+    person = await people.person_by_telegram_id(session, telegram_id)
+    if person is None:
+        return False
+    existing = await flows.flow_state(session, person.id)
+    if existing is not None and existing.flow != PSEUDONYM_FLOW:
+        return False
+    if existing is not None:
+        existing.updated_at = now
+    else:
+        await flows.add_flow_state(session, person.id, PSEUDONYM_FLOW, {}, now)
+    return True
+
+
+def awaits_pseudonym(waiting: Waiting, now: datetime) -> bool:
+    """Whether the person's typed text is the pseudonym ``/schuilnaam`` asked for just now."""
+    return (
+        waiting.flow == PSEUDONYM_FLOW
+        and waiting.updated_at is not None
+        and now - waiting.updated_at < PSEUDONYM_WAIT
+    )
+
+
+async def stop_waiting_for_pseudonym(session: AsyncSession, telegram_id: int) -> None:
+    """Another command came instead of the name: the next text is not a pseudonym."""
+    person = await people.person_by_telegram_id(session, telegram_id)
+    if person is not None:
+        await flows.end_flow(session, person.id, PSEUDONYM_FLOW)
+
+
+async def pseudonym_from_text(
+    session: AsyncSession, telegram_id: int, text: str
+) -> PseudonymView | None:
+    """A name given (with ``/schuilnaam`` or typed after it): set it as ``change_pseudonym``
+    does and stop waiting. A name that cannot be one raises, and the wait goes on."""
+    view = await change_pseudonym(session, telegram_id, text)
+    await stop_waiting_for_pseudonym(session, telegram_id)
+    return view
 
 
 async def change_pseudonym(

@@ -514,3 +514,28 @@ async def test_my_data_describes_the_bots_messages_in_words(db, clock, member, d
     assert "reminder:" not in readable and "nudge:" not in readable and "pending" not in readable
     described = {row["description"] for row in data["outbox"]}
     assert "Herinnering om de vragen af te maken" in described
+
+
+async def test_schuilnaam_then_the_name_in_the_next_message(db, clock, member):
+    """ "/schuilnaam" and then "Zonnebloem" on its own once got "Welkom terug…"; the name is
+    taken now, a bad one is refused and the wait goes on, and another command ends it."""
+    await joined(db, clock, member)
+    await member.say("/schuilnaam")
+    await member.reply("Typ hem nu in een bericht")
+    await member.say("!!!")
+    await member.reply("kan ik niet gebruiken")
+    await member.say("Zonnebloem")
+    done = await member.reply("Je schuilnaam is nu")
+    assert "Zonnebloem" in done["text"]
+    assert (await person_of(db, member.user_id)).pseudonym == "Zonnebloem"
+    # Nothing waits any more: the next text is an answer again.
+    await member.say("Een antwoord op vraag 1")
+    await member.reply("Vraag 2 van 3")
+    # A command instead of the name ends the wait too.
+    await member.say("/schuilnaam")
+    await member.reply("Je schuilnaam is:")
+    await member.say("/verder")
+    await member.reply("Vraag 2 van 3")
+    await member.say("Nog een antwoord")
+    await member.reply("Vraag 3 van 3")
+    assert (await person_of(db, member.user_id)).pseudonym == "Zonnebloem"

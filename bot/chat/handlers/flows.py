@@ -11,8 +11,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, MessageHandler, filters
 
-from bot.actions import meeting_drafts
+from bot.actions import meeting_drafts, privacy
 from bot.chat.handlers import meetings, summaries
+from bot.chat.handlers import privacy as privacy_handlers
 from bot.chat.handlers.common import Context
 from bot.chat.services import services
 from storage.repositories import flows
@@ -28,6 +29,9 @@ async def text_for_flows(update: Update, context: Context) -> None:
         waiting = await flows.waiting_for(session, user.id)
     if waiting is None:
         return
+    if message.text is not None and privacy.awaits_pseudonym(waiting, found.clock()):
+        await privacy_handlers.take_pseudonym(update, context)
+        raise ApplicationHandlerStop
     if waiting.summary and message.text is not None:
         await summaries.take_text(update, context)
         raise ApplicationHandlerStop
@@ -36,11 +40,30 @@ async def text_for_flows(update: Update, context: Context) -> None:
         raise ApplicationHandlerStop
 
 
+async def command_instead(update: Update, context: Context) -> None:
+    """A command where ``/schuilnaam`` waited for a name: stop waiting, then go on as usual."""
+    user = update.effective_user
+    if user is None:
+        return
+    found = services(context)
+    async with found.db.read() as session:
+        waiting = await flows.waiting_for(session, user.id)
+    if waiting is None or waiting.flow != privacy.PSEUDONYM_FLOW:
+        return
+    message = update.effective_message
+    if message is not None and (message.text or "").split()[0].split("@")[0] in (
+        "/schuilnaam",
+        "/pseudonym",
+    ):
+        return  # the command that asks keeps the wait
+    async with found.db.write() as session:
+        await privacy.stop_waiting_for_pseudonym(session, user.id)
+
+
 def first_handlers() -> list[BaseHandler[Update, Context, None]]:
     """In a group of its own, before the answering handlers (``bot.chat.app.register``)."""
+    private_message = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     return [
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND,
-            text_for_flows,
-        )
+        MessageHandler(private_message & ~filters.COMMAND, text_for_flows),
+        MessageHandler(private_message & filters.COMMAND, command_instead),
     ]

@@ -228,9 +228,19 @@ async def pseudonym_command(update: Update, context: Context) -> None:
         await _show_pseudonym(update, context)
 
 
+async def take_pseudonym(update: Update, context: Context) -> None:
+    """The message after ``/schuilnaam`` on its own: that text is the pseudonym."""
+    message = update.effective_message
+    assert message is not None
+    await _change_pseudonym(update, context, message.text or "")
+
+
 async def _show_pseudonym(update: Update, context: Context) -> None:
-    async with services(context).db.read() as session:
+    found = services(context)
+    async with handling(update, context) as session:
         view = await privacy.pseudonym_view(session, _user_id(update))
+        if view is not None:
+            await privacy.wait_for_pseudonym(session, _user_id(update), found.clock())
     language = await language_of(update, context)
     if view is None:
         await reply(update, texts.t(language, "privacy.nothing_stored"))
@@ -247,7 +257,8 @@ async def _change_pseudonym(update: Update, context: Context, given: str) -> Non
     problem: str | None = None
     try:
         async with handling(update, context) as session:
-            view = await privacy.change_pseudonym(session, _user_id(update), given)
+            # Typed after /schuilnaam or given with it: either way nothing waits any more.
+            view = await privacy.pseudonym_from_text(session, _user_id(update), given)
     except pseudonyms.PseudonymError as error:
         problem, view = PSEUDONYM_PROBLEMS[error.reason], None
     language = await language_of(update, context)
