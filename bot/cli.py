@@ -121,6 +121,45 @@ def db_upgrade(context: click.Context) -> None:
     click.echo("Database schema is up to date.")
 
 
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@_clear_errors
+def db_backup(context: click.Context, file: Path) -> None:
+    """Write a consistent backup to FILE while the bot runs (no key is in it)."""
+    from bot.clock import system_clock
+    from bot.ops.backup import backup, describe
+
+    report = _run(backup(_settings(context).database_url, file, system_clock))
+    click.echo(f"Backup written to {file}")
+    for line in describe(report.manifest):
+        click.echo(line)
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds data.")
+@click.pass_context
+@_clear_errors
+def db_restore(context: click.Context, file: Path, force: bool) -> None:
+    """Replace the database with the backup in FILE (stop every bot process first).
+
+    Refused, with nothing changed, when the configured keys cannot read it, the file is
+    incomplete, another process is connected, or the database holds data (without --force).
+    """
+    from bot.ops.backup import describe, restore
+    from storage import crypto
+
+    report = _run(
+        restore(_settings(context).database_url, file, crypto.active_keyring(), force=force)
+    )
+    click.echo(f"Database restored from {file}")
+    for line in describe(report.manifest):
+        click.echo(line)
+    if report.behind:
+        click.echo("The schema is older than this version's: run `samenkracht db upgrade`.")
+
+
 @main.group()
 def group() -> None:
     """Klankbordgroepen."""

@@ -1,0 +1,1 @@
+"""What belongs to an installation: backups, metrics, log formats, security.txt."""
