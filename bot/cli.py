@@ -26,10 +26,14 @@ R = TypeVar("R")
 
 def _configure_logging(settings: Settings) -> None:
     from bot import redaction
+    from bot.ops.logformat import formatter
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    root = logging.getLogger()
+    if not root.handlers:  # as logging.basicConfig: leave a configured logging alone
+        handler = logging.StreamHandler()
+        handler.setFormatter(formatter(settings.log_format))
+        root.addHandler(handler)
+        root.setLevel(settings.log_level)
     for noisy in (
         *("httpx", "httpcore", "aiohttp.access", "apscheduler", "alembic"),
         *("sqlalchemy", "aiosqlite"),

@@ -22,6 +22,7 @@ from telegram.ext import Application
 from telegram.request import HTTPXRequest, RequestData
 
 from bot.clock import Clock
+from bot.ops import metrics
 from bot.outage import DatabaseUnavailable, is_unreachable, outage
 from storage.engine import Database
 from storage.repositories import updates
@@ -104,6 +105,7 @@ class InboxApplication(Application):  # type: ignore[type-arg]
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
+        metrics.UPDATES_HANDLED.inc()
         if isinstance(update, Update) and self.inbox_db is not None:
             self._inbox_handled.append(update.update_id)
             if self._inbox_marker is None or self._inbox_marker.done():

@@ -13,6 +13,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import InterfaceError as SQLAlchemyInterfaceError
 from telegram.error import NetworkError, TelegramError
 
+from bot.ops import metrics
+
 logger = logging.getLogger("bot.database")
 
 # What "the database is not reachable right now" looks like from SQLAlchemy and the drivers.
@@ -40,6 +42,7 @@ class OutageLog:
 
     def trouble(self, where: str, error: BaseException) -> None:
         """Note a failed database call; log only the first of an outage."""
+        metrics.DATABASE_ERRORS.inc()
         if not self.down:
             self.down = True
             logger.error(

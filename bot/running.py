@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from telegram import Bot
 
@@ -14,6 +16,8 @@ from bot.domain.invites import invite_link, parse_lifetime
 from bot.errors import ConfigurationError, DomainError
 from bot.health import Health, check_health
 from bot.keys import check_encryption, encryption_keyring, invite_key
+from bot.ops import securitytxt
+from bot.ops.healthserver import HealthServer
 from bot.settings import Settings
 from storage import crypto
 from storage.engine import Database, is_sqlite
@@ -35,15 +39,16 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
     # A missing key is one clear line now, not an error at the first answer; the migration
     # and the check below use the same keys.
     crypto.use_keyring(encryption_keyring(settings))
+    securitytxt.warn_if_expired(settings, system_clock())
     upgrade(settings.database_url)
     asyncio.run(_check_keys(settings))
     if settings.telegram_bot_token is None:
         from bot.playground.run import run_playground
 
-        asyncio.run(run_playground(settings))
+        asyncio.run(_with_health_server(settings, run_playground(settings)))
         return 0
     if not webhook:
-        asyncio.run(_run_on_telegram(settings))
+        asyncio.run(_with_health_server(settings, _run_on_telegram(settings)))
         return 0
     assert settings.webhook_url is not None
     if settings.webhook_workers > 1:
@@ -60,6 +65,24 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
         return Supervisor(command, settings.webhook_workers, shares).run()
     asyncio.run(_run_webhook(settings))
     return 0
+
+
+async def _with_health_server(settings: Settings, main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` with /healthz and /metrics on HEALTH_LISTEN, when that is set."""
+    if settings.health_listen is None:
+        await main
+        return
+    server = HealthServer(settings, system_clock)
+    try:
+        await server.start()
+    except BaseException:
+        main.close()
+        await server.stop()
+        raise
+    try:
+        await main
+    finally:
+        await server.stop()
 
 
 def _check_webhook_settings(settings: Settings) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.delivery import SummaryFiles, TelegramSender, outbox_bot
+from bot.ops import metrics
 from bot.outage import is_unreachable, outage
 from bot.services import Services
 from scheduler import retention
@@ -102,7 +103,11 @@ async def tick(application: AppType, *, sync: bool | None = None) -> DrainReport
                 await sync_outbox(session, now, services.settings.zone)
         runtime.last_sync = now
     await _retention(runtime, now)
-    return await runtime.worker.drain()
+    report = await runtime.worker.drain()
+    metrics.OUTBOX_SENT.inc(report.sent)
+    metrics.OUTBOX_AMBIGUOUS.inc(report.ambiguous)
+    metrics.OUTBOX_RETRIED.inc(report.retried)
+    return report
 
 
 async def _retention(runtime: OutboxRuntime, now: datetime) -> None:

@@ -39,6 +39,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.safety import wipe_answer_later
 from bot.handlers.screens import answer_text, question_message, show, show_in_chat
+from bot.ops import metrics
 from bot.services import services
 from storage.repositories import cluster
 
@@ -62,6 +63,8 @@ async def answer(update: Update, context: Context) -> None:
             session, _user_id(update), message.text, message.message_id, found.clock()
         )
     stored = outcome.saved or outcome.collecting
+    if stored:
+        metrics.ANSWERS_STORED.inc()
     choices = await chat_choices_of(update, context)  # read in the transaction above
     if stored and choices is not None and choices.wipe_answers_from_chat:
         # Only now, with the answer committed: delete the member's message from the chat.
