@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -263,7 +264,15 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning a validation error into one clear ConfigurationError."""
+    """Read the settings, turning a validation error into one clear ConfigurationError.
+
+    Besides the environment and ``.env``: one file per setting in ``$CREDENTIALS_DIRECTORY``
+    (systemd's ``LoadCredential=``, or ``/run/secrets`` of compose secrets), named like the
+    setting in lower case (``samenkracht_encryption_key``); the environment wins.
+    """
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if credentials and Path(credentials).is_dir():
+        overrides = {"_secrets_dir": credentials, **overrides}
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
