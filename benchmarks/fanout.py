@@ -1,7 +1,7 @@
 """Benchmark 3: the reminder fan-out through ``samenkracht outbox drain`` (bot/worker's outbox).
 
 The rate limit is the outbox bot's ``AIORateLimiter(overall_max_rate=...)``
-(``bot.delivery.outbox_bot``), set by ``samenkracht outbox drain --max-rate`` (the bot's own
+(``bot.chat.delivery.outbox_bot``), set by ``samenkracht outbox drain --max-rate`` (the bot's own
 worker uses 25/s). (a) limiter on at 30/s: elapsed vs N/30 s, duplicates and losses from the
 server's own record. (b) limiter off (1,000,000/s): messages/s vs a bare send loop.
 """

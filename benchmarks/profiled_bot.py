@@ -11,7 +11,7 @@ from __future__ import annotations
 import cProfile
 import sys
 
-from bot.cli import main as samenkracht
+from bot.cli.root import main as samenkracht
 
 
 def main() -> None:

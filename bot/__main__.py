@@ -1,5 +1,5 @@
 """``python -m bot``: the same as the ``samenkracht`` command (used for worker processes)."""
 
-from bot.cli import main
+from bot.cli.root import main
 
 main()

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # The level of chatty libraries (httpx, httpcore, SQLAlchemy, aiosqlite, apscheduler, …);
-    # whatever it is, bot.redaction keeps secrets and what members write out of the logs.
+    # whatever it is, bot.ops.redaction keeps secrets and what members write out of the logs.
     samenkracht_library_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
     samenkracht_secret_key: SecretStr | None = Field(
         default=None, description="Key for hashing invite codes; the playground makes one."

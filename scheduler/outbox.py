@@ -36,9 +36,11 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.errors import (
     Ambiguous,
@@ -48,8 +50,10 @@ from scheduler.errors import (
     Rejected,
     Unreachable,
 )
+from scheduler.planner import after_quiet_hours
 from storage.engine import Database
 from storage.models import OutboxStatus
+from storage.outage import OutageLog, keep_trying
 from storage.repositories import outbox
 from storage.repositories.outbox import ClaimedMessage
 
@@ -82,6 +86,14 @@ class DrainReport:
     reclaimed: int = 0
     paused: list[float] = field(default_factory=list)
 
+    def add(self, other: DrainReport) -> None:
+        """Count ``other``'s numbers in too (its pauses are the caller's to take)."""
+        for counter in fields(self):
+            if counter.type == "int":
+                setattr(
+                    self, counter.name, getattr(self, counter.name) + getattr(other, counter.name)
+                )
+
 
 def worker_id() -> str:
     """Return an id unique to this worker: host, process and a random part."""
@@ -105,8 +117,10 @@ class OutboxWorker:
         backoff: timedelta = timedelta(seconds=10),
         backoff_cap: timedelta = timedelta(minutes=15),
         sleep: Sleep = asyncio.sleep,
+        zone: tzinfo | None = None,
     ) -> None:
         self.db = db
+        self.zone = zone  # where quiet hours are kept (None: not checked at sending time)
         self.sender = sender
         self.clock = clock
         self.name = name or worker_id()
@@ -119,6 +133,7 @@ class OutboxWorker:
         self.sleep = sleep
         self._lock = asyncio.Lock()
         self.stopping = False
+        self.outage = OutageLog("outbox's record of what it sent")
 
     def retry_delay(self, attempts: int) -> timedelta:
         """Return the wait before attempt ``attempts + 1``: doubling, capped."""
@@ -145,6 +160,7 @@ class OutboxWorker:
                     claimed = await outbox.claim_due(
                         session, self.name, now, self.lease, self.batch
                     )
+                    claimed = await self._hold_back_quiet(session, claimed, now)
                 if not claimed:
                     break
                 report.claimed += len(claimed)
@@ -152,6 +168,31 @@ class OutboxWorker:
         if report.claimed or report.expired or report.ambiguous:
             logger.info("outbox drained by %s: %s", self.name, report)
         return report
+
+    async def _hold_back_quiet(
+        self, session: AsyncSession, claimed: list[ClaimedMessage], now: datetime
+    ) -> list[ClaimedMessage]:
+        """Give back what would reach someone inside their quiet hours now, due at their end.
+
+        The planner already plans around quiet hours, but a message can be late (the bot was
+        down, or the playground's clock jumped): it must still wait for the end of quiet hours
+        at the moment it is sent.
+        """
+        if self.zone is None:
+            return claimed
+        people = {m.person_id for m in claimed if m.person_id is not None}
+        quiet = await outbox.quiet_hours_of(session, people)
+        ready: list[ClaimedMessage] = []
+        for message in claimed:
+            start, end = (
+                quiet.get(message.person_id, (None, None)) if message.person_id else (None, None)
+            )
+            until = after_quiet_hours(now, start, end, self.zone)
+            if until > now:
+                await outbox.release(session, [message.id], self.name, due_at=until)
+            else:
+                ready.append(message)
+        return ready
 
     async def _send_batch(self, claimed: list[ClaimedMessage], report: DrainReport) -> None:
         for start in range(0, len(claimed), self.chunk):
@@ -193,8 +234,39 @@ class OutboxWorker:
         outcomes: list[DeliveryError | None],
         report: DrainReport,
     ) -> float | None:
-        """Write down each outcome; return the pause flood control asks for, if any."""
-        pause: float | None = None
+        """Write down each outcome; return the pause flood control asks for, if any.
+
+        The messages went out already, so while the database is away the outcomes wait and are
+        written once it is back. Only after a whole lease of waiting are they left to lease
+        recovery, which marks them ambiguous (never sent twice).
+        """
+        written: list[DrainReport] = []  # the write that committed; a failed try counts nothing
+
+        async def write() -> None:
+            attempt = DrainReport()
+            await self._write_outcomes(messages, outcomes, attempt)
+            written.append(attempt)
+
+        stored = await keep_trying(
+            write,
+            self.outage,
+            "recording sent messages",
+            sleep=self.sleep,
+            patience=self.lease.total_seconds(),
+        )
+        if not stored:
+            logger.warning("outbox: %d outcome(s) not recorded; leases expire", len(messages))
+            return None
+        report.add(written[-1])
+        return max(written[-1].paused, default=None)
+
+    async def _write_outcomes(
+        self,
+        messages: list[ClaimedMessage],
+        outcomes: list[DeliveryError | None],
+        report: DrainReport,
+    ) -> None:
+        """Write each outcome in one transaction; count them in ``report`` (pauses included)."""
         async with self.db.write() as session:
             now = self.clock()
             for message, outcome in zip(messages, outcomes, strict=True):
@@ -205,7 +277,7 @@ class OutboxWorker:
                         report.sent += 1
                     case FloodControl(retry_after=retry_after):
                         await outbox.release(session, [message.id], self.name, error="429")
-                        pause = max(pause or 0.0, retry_after)
+                        report.paused.append(retry_after)
                     case NotSent(reason=reason) if message.attempts + 1 < self.max_attempts:
                         due = now + self.retry_delay(message.attempts + 1)
                         await outbox.release(
@@ -233,4 +305,3 @@ class OutboxWorker:
                         )
                         report.failed += 1
                         logger.warning("outbox: %s failed (%s)", key, reason)
-        return pause

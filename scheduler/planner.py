@@ -122,7 +122,13 @@ def local_at(day: date, at: time, zone: tzinfo) -> datetime:
 
 def out_of_quiet_hours(moment: datetime, person: PersonFacts, zone: tzinfo) -> datetime:
     """Move an instant to the end of the person's quiet hours if it falls inside them."""
-    start, end = person.quiet_hours_start, person.quiet_hours_end
+    return after_quiet_hours(moment, person.quiet_hours_start, person.quiet_hours_end, zone)
+
+
+def after_quiet_hours(
+    moment: datetime, start: int | None, end: int | None, zone: tzinfo
+) -> datetime:
+    """Move an instant to the end of quiet hours (minutes after local midnight) if inside them."""
     if start is None or end is None or start == end:
         return moment
     local = moment.astimezone(zone)

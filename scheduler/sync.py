@@ -236,8 +236,11 @@ async def sync_outbox(
         plan = by_key.get(key)
         if plan is None:
             continue
-        # A row waiting for a retry keeps its backoff time.
+        # A row waiting for a retry keeps its backoff time; an overdue row keeps the later time
+        # the worker gave it (the end of the member's quiet hours).
         due_at = plan.due_at if row.attempts == 0 else row.due_at
+        if plan.due_at <= now < row.due_at:
+            due_at = row.due_at
         if (
             row.chat_id != plan.chat_id
             or row.due_at != due_at

@@ -9,14 +9,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import groups as group_actions
@@ -42,6 +43,28 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+    @classmethod
+    def at_system_time(cls) -> FakeClock:
+        """A clock set once to the real time, for scenarios that processes on the system clock
+        (a ``samenkracht run`` subprocess, the playground) go on to use: their invites,
+        deadlines and due times are then relative to the day the test runs, never fixed."""
+        return cls(datetime.now(UTC))
+
+
+class GoesAway(Database):
+    """The same database, but the next ``outage`` writes fail as if the server were restarting
+    (the error SQLAlchemy raises when a connection is refused)."""
+
+    outage = 0
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        if self.outage:
+            self.outage -= 1
+            raise OperationalError("BEGIN", None, ConnectionRefusedError("the server restarts"))
+        async with super().write() as session:
+            yield session
 
 
 def postgres_url() -> str | None:
@@ -291,7 +314,7 @@ async def migrated_round_with_invite(url: str) -> tuple[Scenario, str]:
     from storage.migrate import upgrade
 
     await asyncio.to_thread(upgrade, url)
-    clock = FakeClock(datetime.now(UTC))  # the processes run on the system clock
+    clock = FakeClock.at_system_time()  # the processes run on the system clock
     db = Database(url)
     try:
         scenario = await make_group_with_round(db, clock)

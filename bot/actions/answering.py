@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import callbacks
+from bot.chat import callbacks
 from bot.domain import forms
 from bot.domain.consent import must_ask_again
 from bot.errors import DomainError, NotAMemberError

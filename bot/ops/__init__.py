@@ -1,1 +1,1 @@
-"""What belongs to an installation: backups, metrics, log formats, security.txt."""
+"""What belongs to an installation: keys, health, metrics, backups, supervisor, logs."""

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.health import check_health
 from bot.ops import metrics, securitytxt
+from bot.ops.health import check_health
 from bot.settings import Settings, parse_listen
 from storage.engine import Database
 
@@ -75,7 +75,7 @@ class HealthServer:
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         if sock is None:
-            from bot.webhook import listening_socket
+            from bot.chat.webhook import listening_socket
 
             sock = listening_socket(*self.listen)
         site = web.SockSite(self._runner, sock)

@@ -104,6 +104,12 @@ class DriverClient:
         result: JSON = await self._post(f"/users/{user_id}/blocked", {"blocked": blocked})
         return result
 
+    async def raw_update(self, kind: str, payload: Any) -> int:
+        """Queue an update of ``kind`` with ``payload`` exactly as given (even one that no
+        client can read); return its update id."""
+        result: JSON = await self._post("/raw-update", {"kind": kind, "payload": payload})
+        return int(result["update_id"])
+
     # -- inspection --------------------------------------------------------------
 
     async def messages(

@@ -8,9 +8,9 @@ import logging
 
 import click
 
-from bot.app import build_application, run_polling_until_stopped
+from bot.chat.app import build_application, run_polling_until_stopped
 from bot.clock import Clock, ShiftedClock
-from bot.keys import invite_key
+from bot.ops.keys import invite_key
 from bot.playground.botapi import BotApiServer
 from bot.playground.demo import PERSONAS, ensure_demo
 from bot.settings import Settings

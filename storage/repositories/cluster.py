@@ -22,6 +22,7 @@ from storage.models import (
     Round,
     RoundStatus,
 )
+from storage.repositories import updates
 
 # The two-key advisory lock space (separate from the one-key space the chat locks use).
 _PROGRAMME = 0x5A4B  # "SK"
@@ -79,7 +80,7 @@ async def claim_orphaned_updates(
             )
             .values(received_at=now)
         )
-    return [dict(row.payload) for row in rows]
+    return [updates.open_payload(bot_id, row.update_id, row.payload) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ transaction (``BEGIN IMMEDIATE``) already makes the claimer the only writer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -226,6 +226,20 @@ async def claim_due(
         )
         for row in rows
     ]
+
+
+async def quiet_hours_of(
+    session: AsyncSession, person_ids: Collection[int]
+) -> dict[int, tuple[int | None, int | None]]:
+    """Each person's quiet hours (start, end in minutes after local midnight; None: none)."""
+    if not person_ids:
+        return {}
+    rows = await session.execute(
+        select(Person.id, Person.quiet_hours_start, Person.quiet_hours_end).where(
+            Person.id.in_(list(person_ids))
+        )
+    )
+    return {row.id: (row.quiet_hours_start, row.quiet_hours_end) for row in rows}
 
 
 def _mine(worker: str, *statuses: OutboxStatus) -> tuple[Any, ...]:

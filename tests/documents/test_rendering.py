@@ -6,7 +6,6 @@ import io
 import re
 import shutil
 import subprocess
-import time
 from datetime import date
 from pathlib import Path
 
@@ -197,11 +196,10 @@ def test_ten_thousand_answers_render_quickly():
         for n in range(1, 11)
     )
     quotes = tuple(QuoteInput(2, "professional", f"citaat {i}") for i in range(200))
-    started = time.perf_counter()
+    # How fast this is, is the benchmarks' business (python -m benchmarks summary), not a test's.
     document = compose(SummaryInput(date(2021, 3, 3), "t", questions=questions, quotes=quotes))
     markdown = render_markdown(document)
     html = render_html(document)
-    assert time.perf_counter() - started < 5
     assert markdown.count("#### Vraag") == 10 and html.count("<blockquote>") == 200
 
 

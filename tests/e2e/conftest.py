@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import AppType, build_application
+from bot.chat.app import AppType, build_application
 from bot.playground.botapi import BotApiServer
 from bot.playground.driver_client import DriverClient
 from bot.settings import Settings

@@ -11,8 +11,10 @@ import time
 import pytest
 from sqlalchemy import select
 
+from bot.chat.inbox import replay_unhandled
 from storage.engine import Database
-from storage.models import Answer
+from storage.models import Answer, ReceivedUpdate
+from storage.repositories import updates
 from support import FakeClock, Member, make_group_with_round, make_invite
 
 
@@ -73,3 +75,44 @@ async def test_updates_survive_faults_while_fetching(db, clock, member, driver, 
     assert await stored(db) == ["Eerste", "Tweede"]
     assert await replies_containing(member, "Vraag 2 van 3") == 1
     assert await replies_containing(member, "Vraag 3 van 3") == 1
+
+
+async def test_an_update_the_bot_cannot_read_is_set_aside_and_the_rest_handled(
+    db, clock, member, driver, application, caplog
+):
+    """A forged poll update once made every getUpdates fail on the same batch: nobody got an
+    answer until a restart. Now it is set aside (kept, logged once without its content) and
+    everything after it is handled."""
+    await joined(db, clock, member)
+    with caplog.at_level("WARNING"):
+        first = await driver.raw_update("poll", {"id": "vervalst"})
+        await member.say("Na de vervalste update")
+        await member.reply("Vraag 2 van 3", timeout=20)
+        last = await driver.raw_update("poll", {"id": "nog een"})  # the last of its batch
+        await member.say("En daarna")
+        await member.reply("Vraag 3 van 3", timeout=20)
+    assert await stored(db) == ["Na de vervalste update", "En daarna"]
+    async with db.read() as session:
+        rows = [await session.get(ReceivedUpdate, (application.bot.id, i)) for i in (first, last)]
+    assert all(row is not None and row.handled_at is not None for row in rows)
+    kept = [updates.open_payload(application.bot.id, r.update_id, r.payload) for r in rows if r]
+    assert [k["poll"] for k in kept] == [{"id": "vervalst"}, {"id": "nog een"}]
+    lines = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert [line.split(" (")[0] for line in lines] == [
+        f"Update {first} cannot be read",
+        f"Update {last} cannot be read",
+    ]
+    assert "vervalst" not in caplog.text and "nog een" not in caplog.text
+
+
+async def test_an_unreadable_update_left_in_the_inbox_is_set_aside_at_start(db, clock, application):
+    bot_id = application.bot.id
+    async with db.write() as session:
+        await updates.record_received(
+            session, bot_id, [{"update_id": 77, "poll": {"id": "vervalst"}}], clock()
+        )
+    assert await replay_unhandled(application, db, clock) == 0  # a start-up that goes on
+    async with db.read() as session:
+        row = await session.get(ReceivedUpdate, (bot_id, 77))
+        assert row is not None and row.handled_at is not None
+        assert await updates.unhandled_received(session, bot_id) == []

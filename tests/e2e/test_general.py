@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from storage.models import Person, Role
+from storage.models import ChatNotice, Person, ReceivedUpdate, Role
 from support import Member, count, eventually, make_group_with_round, make_invite
 
 
@@ -89,3 +89,21 @@ async def test_start_without_code_resumes_a_member(db, clock, member):
     await member.say("/start")
     again = await member.reply("Vraag 2 van 3")
     assert "Wat kan beter?" in again["text"]
+
+
+async def test_a_channel_post_gets_no_answer_at_all(db, driver, application):
+    """A post in a channel has no person behind it: no private-chat notice, nothing."""
+    channel = {"id": -1001234567, "type": "channel", "title": "Een kanaal"}
+    post = {"message_id": 1, "chat": channel, "date": 1_700_000_000, "text": "/start"}
+    update_id = await driver.raw_update("channel_post", post)
+
+    async def handled() -> bool:
+        async with db.read() as session:
+            row = await session.get(ReceivedUpdate, (application.bot.id, update_id))
+            return row is not None and row.handled_at is not None
+
+    await eventually(handled, bool, timeout=30)
+    calls = (await driver.calls())["calls"]
+    assert not [c for c in calls if str(c.get("params", {}).get("chat_id")) == str(channel["id"])]
+    async with db.read() as session:
+        assert await count(session, ChatNotice) == 0

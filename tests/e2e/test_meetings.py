@@ -8,12 +8,12 @@ import icalendar
 import pytest
 from sqlalchemy import func, select
 
-from bot import callbacks
-from bot import worker as outbox_worker
 from bot.actions import meetings
-from bot.app import build_application
+from bot.chat import callbacks
+from bot.chat import worker as outbox_worker
+from bot.chat.app import build_application
+from bot.chat.services import SERVICES_KEY
 from bot.playground.botapi import BotApiServer
-from bot.services import SERVICES_KEY
 from storage.engine import Database
 from storage.models import FlowState, Group, Meeting, Membership, Person, Role, Rsvp
 from storage.repositories import outbox

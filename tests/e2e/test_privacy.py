@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot import callbacks
+from bot.chat import callbacks
 from storage.engine import Database
 from storage.models import (
     Answer,
@@ -319,7 +319,7 @@ async def test_erasure_leaves_other_members_alone(db, clock, member, driver):
 async def test_retention_deletes_answers_a_year_after_the_summary_through_the_tick(
     db, clock, member, application
 ):
-    from bot import worker
+    from bot.chat import worker
     from scheduler.retention import expires_at
 
     scenario, _ = await joined(db, clock, member)
@@ -448,7 +448,7 @@ async def test_member_numbers_are_stable_and_never_given_again(db, clock, driver
 async def test_a_failing_retention_sweep_never_stops_the_outbox_tick(
     db, clock, application, caplog
 ):
-    from bot import worker
+    from bot.chat import worker
 
     scenario = await make_group_with_round(db, clock)
     async with db.write() as session:

@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import callbacks
 from bot.actions import groups as group_actions
+from bot.chat import callbacks
+from bot.chat.worker import tick
 from bot.questionsets import RESEARCH_2021, shipped
-from bot.worker import tick
 from storage.engine import Database
 from storage.models import (
     Answer,

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from bot import callbacks
+from bot.chat import callbacks
+from bot.chat.services import SERVICES_KEY, Services
 from bot.domain.invites import new_invite_code
 from bot.playground.botapi import BotApiServer
-from bot.services import SERVICES_KEY, Services
 from storage.models import Answer, ChatMessage, InviteAttempt, Person
 from support import FakeClock, Member, count, eventually, make_group_with_round, make_invite
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from summary_world import AUTHOR, CHAIR, MEMBER, ZONE, make_world
 
-from bot import worker as outbox_worker
 from bot.actions import privacy, summaries
+from bot.chat import worker as outbox_worker
 from bot.errors import SummaryError
 from bot.playground.driver_client import DriverClient
 from storage.models import OutboxMessage, OutboxStatus, Person, Summary, SummaryStatus

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -16,16 +17,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.app import AppType, build_application
-from bot.playground.botapi import BotApiServer
-from bot.settings import Settings
-from bot.webhook import (
+from bot.chat.app import AppType, build_application
+from bot.chat.webhook import (
     SECRET_HEADER,
     WebhookServer,
     listening_socket,
     run_webhook_until_stopped,
     secret_token,
 )
+from bot.playground.botapi import BotApiServer
+from bot.settings import Settings
 from storage.engine import Database
 from storage.models import Answer, HandledUpdate, ReceivedUpdate
 from storage.repositories import updates
@@ -364,3 +365,50 @@ async def test_without_its_database_a_process_answers_503_so_telegram_retries(bo
         assert body["ok"] is False and body["database"].startswith("unreachable")
     finally:
         await stop_webhook(running)
+
+
+async def test_an_update_the_bot_cannot_read_is_set_aside_with_200(
+    db, clock, webhook, webhook_member, caplog
+):
+    await joined(db, clock, webhook_member)
+    forged = {"update_id": 9100, "poll": {"id": "vervalst"}}  # a poll without its fields
+    with caplog.at_level("WARNING"):
+        assert await post(webhook.url, forged, secret_token(webhook.settings)) == 200
+    async with db.read() as session:
+        row = await session.get(ReceivedUpdate, (webhook.application.bot.id, 9100))
+    assert row is not None and row.handled_at is not None  # set aside: never replayed
+    kept = updates.open_payload(webhook.application.bot.id, 9100, row.payload)
+    assert kept == forged  # kept (encrypted) for inspection until pruned
+    lines = [r.getMessage() for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert lines == [
+        "Update 9100 cannot be read (TypeError); set aside, the bot goes on with the next"
+    ]
+    assert "vervalst" not in caplog.text
+    await webhook_member.say("Na de vervalste update")
+    await webhook_member.reply("Vraag 2 van 3", timeout=20)
+    assert await stored_answers(db) == ["Na de vervalste update"]
+
+
+async def post_raw(url: str, body: bytes, content_type: str, secret: str) -> int:
+    headers = {SECRET_HEADER: secret, "Content-Type": content_type}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(url, content=body, headers=headers)
+    return response.status_code
+
+
+async def test_a_deeply_nested_body_is_a_400_not_a_crash(db, webhook):
+    deep = b'{"update_id": 1, "message": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    assert (
+        await post_raw(webhook.url, deep, "application/json", secret_token(webhook.settings)) == 400
+    )
+    async with db.read() as session:
+        assert await count(session, ReceivedUpdate) == 0
+
+
+async def test_a_body_that_is_not_json_by_its_content_type_is_refused(db, webhook):
+    body = json.dumps(text_update(850003, "hallo", 1)).encode()
+    secret = secret_token(webhook.settings)
+    assert await post_raw(webhook.url, body, "text/plain", secret) == 415
+    async with db.read() as session:
+        assert await count(session, ReceivedUpdate) == 0
+    assert await post_raw(webhook.url, body, "application/json; charset=utf-8", secret) == 200

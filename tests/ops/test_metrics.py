@@ -17,12 +17,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.actions import answering, onboarding
+from bot.chat.webhook import WebhookServer, listening_socket
 from bot.ops import metrics, securitytxt
 from bot.ops.healthserver import HealthServer
 from bot.playground.botapi import BotApiServer
 from bot.playground.driver_client import DriverClient
 from bot.settings import load_settings
-from bot.webhook import WebhookServer, listening_socket
 from storage.engine import Database
 from support import (
     INVITE_KEY,

@@ -14,6 +14,8 @@ from telegram.ext import (
     filters,
 )
 
+from support import eventually
+
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("Ja", callback_data="yes")]])
 
 
@@ -109,8 +111,7 @@ async def test_webhook_delivers_in_order_with_secret_and_retries(tg, driver_clie
 async def test_failed_webhook_keeps_updates_pending(tg, driver_client):
     assert await tg.set_webhook("http://127.0.0.1:9/unreachable")
     await driver_client.send_text(USER_ID, "hallo")
-    await asyncio.sleep(0.1)
-    info = await tg.get_webhook_info()
+    info = await eventually(tg.get_webhook_info, lambda info: info.last_error_message is not None)
     assert info.pending_update_count == 1
     assert info.last_error_message == "Connection refused"
     assert await tg.delete_webhook()

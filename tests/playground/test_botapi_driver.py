@@ -95,21 +95,21 @@ async def test_user_edit_sends_edited_message(tg, driver_client):
 async def test_messages_long_poll_wakes_on_bot_message_and_on_version(tg, driver_client):
     sent = await driver_client.send_text(USER_ID, "hallo")
     after = sent["message"]["message_id"]
-    waiting = asyncio.create_task(driver_client.messages(USER_ID, after=after, wait=5))
+    waiting = asyncio.create_task(driver_client.messages(USER_ID, after=after, wait=35))
     await asyncio.sleep(0.1)
     assert not waiting.done()
     reply = await tg.send_message(USER_ID, "dag")
-    messages = await asyncio.wait_for(waiting, 1)
+    messages = await asyncio.wait_for(waiting, 30)  # woken, long before its 35 s wait ends
     assert [m["text"] for m in messages] == ["dag"]
 
     page = await driver_client.messages_page(USER_ID)
     by_version = asyncio.create_task(
-        driver_client.messages_page(USER_ID, wait=5, since_version=page["version"])
+        driver_client.messages_page(USER_ID, wait=35, since_version=page["version"])
     )
     await asyncio.sleep(0.1)
     assert not by_version.done()
     await tg.delete_message(USER_ID, reply.message_id)
-    changed = await asyncio.wait_for(by_version, 1)
+    changed = await asyncio.wait_for(by_version, 30)
     assert changed["version"] > page["version"]
     assert changed["deleted"] == [reply.message_id]
     assert [m["text"] for m in changed["messages"]] == ["hallo"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigurationError
-from bot.keys import encryption_keyring
+from bot.ops.keys import encryption_keyring
 from bot.settings import load_settings
 from storage.crypto import Keyring, Place, generate_key_entry, key_id_of
 from storage.errors import DecryptionError, EncryptionError, KeyringError, UnknownKeyError

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import StatementError
 from summary_world import make_world
 
-from bot.cli_keys import key_status, rotate
+from bot.cli.keys import key_status, rotate
 from bot.settings import load_settings
 from storage import crypto
 from storage.crypto import Keyring, generate_key_entry

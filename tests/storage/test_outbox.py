@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import logging
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -12,6 +14,7 @@ from scheduler.outbox import OutboxWorker
 from storage.engine import Database
 from storage.models import OutboxMessage, OutboxStatus, Person
 from storage.repositories import outbox
+from support import FakeClock, GoesAway
 
 LEASE = timedelta(minutes=2)
 
@@ -205,3 +208,105 @@ async def test_a_stopping_worker_finishes_its_chunk_and_hands_the_rest_back(db, 
 
     other = OutboxWorker(db, sender, clock)
     assert (await other.drain()).sent == 6
+
+
+async def test_outcomes_wait_for_the_database_and_are_written_once_it_is_back(db, clock, caplog):
+    await add_rows(db, clock, 3)
+    flaky = GoesAway(db.url)
+
+    class ServerRestartsWhileSending(ScriptedSender):
+        async def send(self, message) -> None:
+            await super().send(message)
+            flaky.outage = 4  # the outcome write fails four times, then works
+
+    pauses: list[float] = []
+
+    async def counted_sleep(seconds: float) -> None:
+        pauses.append(seconds)
+
+    sender = ServerRestartsWhileSending({})
+    worker = OutboxWorker(flaky, sender, clock, chunk=3, sleep=counted_sleep)
+    try:
+        with caplog.at_level(logging.INFO):
+            report = await worker.drain()
+    finally:
+        await flaky.dispose()
+    assert report.sent == 3  # counted once, not once per try
+    assert len(pauses) == 4 and pauses == sorted(pauses)  # growing pauses, counted not timed
+    assert await statuses(db) == {f"test:{i}": "sent" for i in range(3)}
+    outage_lines = [r for r in caplog.records if r.name == "storage.outage"]
+    assert [r.getMessage().split(";")[0] for r in outage_lines] == [
+        "Database unreachable for the outbox's record of what it sent "
+        "(OperationalError while recording sent messages)",
+        "Database reachable again for the outbox's record of what it sent",
+    ]
+    assert all(r.exc_info is None for r in outage_lines)  # one clean line, no traceback
+
+
+async def test_outcomes_left_to_lease_recovery_after_a_whole_lease_of_outage(db, clock):
+    await add_rows(db, clock, 1)
+    flaky = GoesAway(db.url)
+
+    class ServerStaysDown(ScriptedSender):
+        async def send(self, message) -> None:
+            await super().send(message)
+            flaky.outage = 10_000
+
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    worker = OutboxWorker(flaky, ServerStaysDown({}), clock, sleep=no_wait)
+    try:
+        report = await worker.drain(max_batches=1)
+    finally:
+        await flaky.dispose()
+    assert report.sent == 0  # not recorded, so not counted
+    clock.advance(minutes=3)  # past the lease: the send may have arrived, so never resent
+    async with db.write() as session:
+        assert await outbox.recover_leases(session, clock()) == (0, 1)
+    assert await statuses(db) == {"test:0": "ambiguous"}
+
+
+async def test_a_late_message_still_waits_for_the_end_of_quiet_hours(db):
+    """Due at 08:00, but the bot was down: at 00:13 (inside 21:00–08:00) it is not sent, and
+    it goes at 08:00, whatever the planner says meanwhile about its (past) due time."""
+    zone = ZoneInfo("Europe/Amsterdam")
+    clock = FakeClock(datetime(2026, 12, 3, 0, 13, tzinfo=zone).astimezone(UTC))
+    async with db.write() as session:
+        person = Person(telegram_id=556, quiet_hours_start=21 * 60, quiet_hours_end=8 * 60)
+        awake = Person(telegram_id=557, quiet_hours_start=12 * 60, quiet_hours_end=13 * 60)
+        session.add_all([person, awake])
+        await session.flush()
+        ids = (person.id, awake.id)
+    yesterday_eight = datetime(2026, 12, 2, 8, 0, tzinfo=zone).astimezone(UTC)
+    for key, person_id in (("quiet", ids[0]), ("awake", ids[1])):
+        async with db.write() as session:
+            await outbox.add_messages(
+                session,
+                [
+                    {
+                        "purpose_key": key,
+                        "person_id": person_id,
+                        "chat_id": 556,
+                        "payload": {},
+                        "due_at": yesterday_eight,
+                        "not_after": None,
+                    }
+                ],
+            )
+    sender = ScriptedSender({})
+    worker = OutboxWorker(db, sender, clock, zone=zone)
+    await worker.drain()
+    assert sender.delivered == ["awake"]  # not in their quiet hours: late, but sent now
+    async with db.read() as session:
+        row = (
+            await session.execute(select(OutboxMessage).where(OutboxMessage.purpose_key == "quiet"))
+        ).scalar_one()
+    eight_today = datetime(2026, 12, 3, 8, 0, tzinfo=zone).astimezone(UTC)
+    assert (row.status, row.due_at, row.attempts) == (OutboxStatus.PENDING, eight_today, 0)
+    clock.advance(hours=7, minutes=46)  # 07:59
+    await worker.drain()
+    assert sender.delivered == ["awake"]
+    clock.advance(minutes=1)  # 08:00
+    await worker.drain()
+    assert sender.delivered == ["awake", "quiet"]

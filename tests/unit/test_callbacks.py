@@ -6,8 +6,8 @@ import typing
 
 import pytest
 
-from bot import callbacks
-from bot.callbacks import (
+from bot.chat import callbacks
+from bot.chat.callbacks import (
     LANGUAGES,
     MAX_BYTES,
     Callback,

@@ -11,9 +11,9 @@ import icalendar
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import callbacks
 from bot.actions import meetings
-from bot.delivery import classify, compose
+from bot.chat import callbacks
+from bot.chat.delivery import classify, compose
 from bot.errors import MeetingError
 from scheduler import errors
 

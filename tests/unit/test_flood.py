@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chatlog import sent_messages
+from bot.chat.chatlog import sent_messages
 from bot.domain.flood import FloodGate, Verdict
 
 
@@ -91,7 +91,7 @@ async def test_scheduled_messages_are_recorded_for_snel_weg(kind: str, seen: lis
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot.delivery import TelegramSender
+    from bot.chat.delivery import TelegramSender
     from storage.repositories.outbox import ClaimedMessage
 
     now = datetime(2026, 5, 20, 8, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.redaction import HIDDEN, REDACTED, Redactor
+from bot.ops.redaction import HIDDEN, REDACTED, Redactor
 
 TOKEN = "123456789:AAExampleExampleExampleExample12345"
 
@@ -43,19 +43,19 @@ def test_library_payloads_are_hidden_and_urls_lose_the_token() -> None:
 
 def test_our_own_records_keep_their_values_but_never_a_secret() -> None:
     redactor = Redactor(["a-configured-secret"])
-    ours = _record("bot.worker", "sent %s of %s (%s)", 3, 4, "a-configured-secret")
-    assert _formatted(ours, redactor) == f"bot.worker sent 3 of 4 ({REDACTED})"
+    ours = _record("bot.chat.worker", "sent %s of %s (%s)", 3, 4, "a-configured-secret")
+    assert _formatted(ours, redactor) == f"bot.chat.worker sent 3 of 4 ({REDACTED})"
 
 
 def test_tracebacks_lose_tokens_and_sql_parameters() -> None:
-    text = _formatted(_record("bot.app", "update failed", exc=True), Redactor())
+    text = _formatted(_record("bot.chat.app", "update failed", exc=True), Redactor())
     assert TOKEN not in text and "mijn antwoord" not in text
     assert f"/bot{REDACTED}/sendMessage" in text
     assert "[parameters: hidden]" in text
 
 
 def test_the_webhook_secret_is_redacted_also_when_derived_from_the_token() -> None:
-    from bot.redaction import secrets_of
+    from bot.ops.redaction import secrets_of
     from bot.settings import Settings
 
     derived = Settings(telegram_bot_token="123456:abcdefghijklmnop", _env_file=None)

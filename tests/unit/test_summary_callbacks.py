@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import callbacks
-from bot.callbacks import SummaryAction, SummaryMeeting, SummaryStep, decode, encode
+from bot.chat import callbacks
+from bot.chat.callbacks import SummaryAction, SummaryMeeting, SummaryStep, decode, encode
 
 
 @pytest.mark.parametrize("action", range(SummaryAction.ACCEPT, SummaryAction.SEND_BACK + 1))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from bot.app import MENU_COMMANDS
+from bot.chat.app import MENU_COMMANDS
 from bot.domain.forms import Kind
 from bot.playground.botapi import HtmlParseError, parse_html, utf16_len
 from storage.models import Role

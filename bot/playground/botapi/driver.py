@@ -120,6 +120,7 @@ class DriverApi:
             web.get("/driver/chats/{chat_id}/callback-answers", self.callback_answers),
             web.get("/driver/files/{file_id}", self.file),
             web.post("/driver/users/{user_id}/blocked", self.blocked),
+            web.post("/driver/raw-update", self.raw_update),
             web.get("/driver/faults", self.list_faults),
             web.post("/driver/faults", self.add_fault),
             web.delete("/driver/faults", self.clear_faults),
@@ -488,6 +489,22 @@ class DriverApi:
         else:
             bot.blocked.discard(user_id)
         return web.json_response({"user_id": user_id, "blocked": is_blocked})
+
+    async def raw_update(self, request: web.Request) -> web.Response:
+        """Queue an update exactly as given: ``{"kind": "poll", "payload": {...}}``.
+
+        For tests of what the bot does with an update Telegram would never send (a forged or
+        truncated one); the server does not check the payload.
+        """
+        body = await self.body(request)
+        bot = self.bot(request, body)
+        kind, payload = body.get("kind"), body.get("payload")
+        if not isinstance(kind, str) or not kind:
+            raise DriverError("kind is required (an update field such as message or poll)")
+        if not isinstance(payload, dict):
+            raise DriverError("payload must be an object")
+        update_id = bot.push_update(kind, payload)
+        return web.json_response({"update_id": update_id})
 
     async def list_faults(self, request: web.Request) -> web.Response:
         """List the queued faults."""

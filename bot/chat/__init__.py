@@ -1,0 +1,1 @@
+"""Everything that speaks Telegram: the Application, handlers, inbox, webhook, delivery."""

@@ -1,0 +1,105 @@
+"""Outgoing Bot API calls: Telegram's rate limits plus retries on passing server faults.
+
+``RetryingRateLimiter`` is python-telegram-bot's ``AIORateLimiter`` (which already waits out a
+429 ``retry_after``) that also retries a call the server failed with a 5xx answer, a dropped
+connection or a time-out. Long polling is left to the Updater, which retries by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.ext import AIORateLimiter
+
+from bot.chat.chatlog import ChatRecorder, sent_messages
+from bot.ops import metrics
+
+logger = logging.getLogger(__name__)
+
+_NOT_RETRIED = frozenset({"getUpdates", "getupdates"})
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """Rate-limit every call and retry transient faults a few times with backoff."""
+
+    def __init__(
+        self, *, attempts: int = 4, backoff: float = 0.25, max_retries: int = 3, **kwargs: Any
+    ) -> None:
+        super().__init__(max_retries=max_retries, **kwargs)
+        self.attempts = attempts
+        self.backoff = backoff
+        # Set by the app factory: sees the id of every message sent to a private chat.
+        self.recorder: ChatRecorder | None = None
+
+    async def shutdown(self) -> None:
+        """Let message ids still being recorded reach the database before the bot stops."""
+        if self.recorder is not None:
+            await self.recorder.drain(seconds=5.0)
+        await super().shutdown()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        attempt = 1
+        while True:
+            try:
+                result = await super().process_request(
+                    _counting_429(callback), args, kwargs, endpoint, data, rate_limit_args
+                )
+                if self.recorder is not None:
+                    for chat_id, message_id in sent_messages(endpoint, result):
+                        self.recorder.bot_sent(chat_id, message_id)
+                return result
+            except BadRequest as error:
+                if _late_callback_answer(endpoint, error):
+                    # A replayed or slow button press: Telegram stopped the spinner itself,
+                    # and what the press does still happens.
+                    logger.info("Answered a button press too late; carrying on")
+                    return True
+                raise
+            except (NetworkError, TimedOut) as error:
+                # BadRequest, Forbidden, Conflict… subclass NetworkError but are final answers.
+                transient = type(error) in (NetworkError, TimedOut)
+                if not transient or endpoint in _NOT_RETRIED or attempt >= self.attempts:
+                    raise
+                metrics.SEND_RETRIES.labels(reason="network").inc()
+                delay = self.backoff * 2 ** (attempt - 1)
+                logger.warning(
+                    "Bot API %s failed (%s), retry %d in %.2fs",
+                    endpoint,
+                    type(error).__name__,
+                    attempt,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+
+
+def _counting_429(
+    callback: Callable[..., Coroutine[Any, Any, Any]],
+) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """The call, counting each 429 (the limiter waits ``retry_after`` and tries again)."""
+
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter:
+            metrics.SEND_RETRIES.labels(reason="429").inc()
+            raise
+
+    return call
+
+
+def _late_callback_answer(endpoint: str, error: BadRequest) -> bool:
+    """Tell whether an answerCallbackQuery failed only because the press is too old."""
+    return endpoint.lower() == "answercallbackquery" and "query is too old" in error.message.lower()

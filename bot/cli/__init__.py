@@ -1,0 +1,1 @@
+"""``samenkracht …``: the command line, a root group and one module per command group."""
