@@ -3,7 +3,8 @@
 - ``facts``: the schema revision, the key ids in use and one stored (encrypted) value per
   encrypted column and key id, so a restore can check its keys before replacing anything.
 - ``sqlite_snapshot``: a consistent copy of a live SQLite file (the online backup API), with
-  the received-updates inbox left out (it may hold what a member just typed, unencrypted),
+  the received-updates inbox left out (updates in flight: what a member just typed; stored
+  unencrypted by versions before the inbox was encrypted),
   vacuumed so no freed page keeps old text.
 - ``sqlite_in_use`` / ``postgres_other_sessions``: is anyone else connected right now?
 - ``has_rows``: does the database hold anything (a restore never overwrites that unasked)?
@@ -27,7 +28,8 @@ from storage.crypto import ROW_KEY, stored_prefix
 from storage.repositories.encryption import NOT_ENCRYPTED, encrypted_columns, key_counts
 
 # Left out of every backup: raw updates are kept only until handled (then emptied), and an
-# unhandled one may carry a typed answer in plain text.
+# unhandled one carries a typed answer (encrypted now; in plain text in older versions), and
+# one in flight at the moment of the backup belongs to after it.
 LEFT_OUT_TABLES = ("received_updates",)
 VERSION_TABLE = "alembic_version"
 

@@ -13,9 +13,9 @@ encrypted columns stay encrypted in the body, and the keys stay in the environme
 
 A backup is consistent while the bot runs: SQLite through its online backup API (one read
 transaction; writers go on), PostgreSQL through ``pg_dump`` on a snapshot exported by the
-transaction that also read the manifest's facts. The received-updates inbox is left out (an
-update not yet handled may carry a typed answer in plain text; one being handled at the
-moment of the backup belongs to after it).
+transaction that also read the manifest's facts. The received-updates inbox is left out: an
+update not yet handled carries a typed answer (in plain text in older versions), and one in
+flight at the moment of the backup belongs to after it.
 
 A restore checks everything before it changes anything: the file is a whole backup of this
 kind of database (magic, manifest, size, checksum), the code knows its schema revision, the
