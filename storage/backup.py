@@ -107,7 +107,12 @@ async def has_rows(connection: AsyncConnection) -> bool:
 
 
 async def postgres_other_sessions(connection: AsyncConnection) -> int:
-    """How many other sessions are connected to this PostgreSQL database now."""
+    """How many other sessions are connected to this PostgreSQL database now.
+
+    The activity view is a snapshot per transaction; it is cleared first, so a caller that
+    asks again (waiting for a closed connection's backend to go) sees the present.
+    """
+    await connection.execute(sa.text("SELECT pg_stat_clear_snapshot()"))
     statement = sa.text(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -142,15 +147,25 @@ $samenkracht$;
 """
 
 # Refuse inside the restore's own transaction too, should a bot have connected since the check.
+# A connection closed just before (the check's own) may linger a moment as a backend: wait up
+# to 5 seconds for the others to go, clearing the per-transaction snapshot of the view.
 POSTGRES_REFUSE_IF_IN_USE = """
 DO $samenkracht$
+DECLARE
+    tries integer := 0;
 BEGIN
-    IF EXISTS (
-        SELECT 1 FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid()
-    ) THEN
-        RAISE EXCEPTION 'samenkracht: database in use';
-    END IF;
+    LOOP
+        PERFORM pg_stat_clear_snapshot();
+        EXIT WHEN NOT EXISTS (
+            SELECT 1 FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()
+        );
+        tries := tries + 1;
+        IF tries > 50 THEN
+            RAISE EXCEPTION 'samenkracht: database in use';
+        END IF;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
 END
 $samenkracht$;
 """

@@ -57,6 +57,7 @@ FORMAT = 1
 MAX_MANIFEST = 1024 * 1024
 CHUNK = 1024 * 1024
 PG_TIMEOUT = 3600.0
+IN_USE_PATIENCE = 5  # seconds a restore waits for other sessions to go before refusing
 
 
 class BackupError(SamenkrachtError):
@@ -407,6 +408,11 @@ async def _restore_postgres(database_url: str, source: Path, *, force: bool) -> 
     try:
         async with db.engine.connect() as connection:
             others = await stored.postgres_other_sessions(connection)
+            for _ in range(IN_USE_PATIENCE * 10):  # a just-closed connection's backend may linger
+                if not others:
+                    break
+                await asyncio.sleep(0.1)
+                others = await stored.postgres_other_sessions(connection)
             if others:
                 raise BackupError(
                     f"the database is in use: {others} other connection(s) (is the bot "
