@@ -16,10 +16,10 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from benchmarks import answers, fanout, growth, memory, startup, summary
+from benchmarks import answers, fanout, flood, growth, memory, startup, summary
 from benchmarks.common import POSTGRES_DEFAULT, Report, Size, use_encryption_key
 
-NAMES = ("answers", "growth", "startup", "fanout", "memory", "summary")
+NAMES = ("answers", "growth", "startup", "fanout", "memory", "summary", "flood")
 SIZES: dict[Size, dict[str, int]] = {
     "tiny": {"members": 3, "fanout": 30, "summary_members": 10, "repeats": 1},
     "full": {"members": 50, "fanout": 10_000, "summary_members": 1000, "repeats": 3},
@@ -58,6 +58,9 @@ async def run_benchmarks(
         ),
         "memory": lambda w: memory.run(
             w, size=figures["fanout"], database=database, postgres_url=postgres_url
+        ),
+        "flood": lambda w: flood.run(
+            w, members=min(members, 10), database=database, postgres_url=postgres_url
         ),
         "summary": lambda w: summary.run(
             w,

@@ -92,9 +92,10 @@ async def _bulk(db: Database, table: Table, rows: Iterator[dict[str, Any]]) -> N
             await session.execute(insert(table), chunk)
 
 
-def sealed_answer(plain: str, row_key: str) -> crypto.Sealed:
+def sealed_answer(plain: str, row_key: str, submission_id: int, question_id: int) -> crypto.Sealed:
     """``plain`` with its stored form, exactly as the ORM's flush hook would encrypt it."""
-    place = crypto.Place(Answer.__tablename__, "value", row_key)
+    owner = (str(submission_id), str(question_id))
+    place = crypto.Place(Answer.__tablename__, "value", row_key, owner)
     return crypto.Sealed(plain, crypto.active_keyring().encrypt(plain, place))
 
 
@@ -196,7 +197,9 @@ async def seed_history(db: Database, history: History, now: datetime) -> None:
                     "row_key": row_key,
                     "submission_id": submission_id,
                     "question_id": question_id,
-                    "value": sealed_answer(ANSWER_TEXT.format(n=n), row_key),
+                    "value": sealed_answer(
+                        ANSWER_TEXT.format(n=n), row_key, submission_id, question_id
+                    ),
                     "state": AnswerState.ANSWERED,
                     "parts": 1,
                     "answered_at": joined,

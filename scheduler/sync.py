@@ -14,26 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler import planner
-from storage.models import (
-    Group,
-    Meeting,
-    MeetingOptOut,
-    MeetingStatus,
-    Membership,
-    Person,
-    Round,
-    RoundStatus,
-    Rsvp,
-    Submission,
-    SubmissionStatus,
-    Summary,
-    SummaryStatus,
-)
-from storage.repositories import outbox
+from storage.repositories import meetings, outbox, planning
 
 logger = logging.getLogger(__name__)
 
@@ -45,25 +29,39 @@ class SyncReport:
     removed: int
 
 
-def _in_groups(column: Any, group_ids: Collection[int] | None) -> Any:
-    return true() if group_ids is None else column.in_(group_ids)
-
-
 async def load_facts(
     session: AsyncSession, now: datetime, group_ids: Collection[int] | None = None
 ) -> planner.Facts:
-    """Read what the planner needs: recent and future meetings, open rounds, their people."""
-    since = now - planner.UITKOMSTEN_HORIZON
-    meetings = (
-        await session.execute(
-            select(Meeting).where(
-                Meeting.starts_at > since,
-                Meeting.status != MeetingStatus.CANCELLED,
-                _in_groups(Meeting.group_id, group_ids),
-            )
-        )
-    ).scalars()
-    meeting_facts = tuple(
+    """Read what the planner needs: recent and future meetings, open rounds, their people.
+
+    A fixed number of statements (at most eight), however many groups, meetings and members.
+    """
+    meeting_facts = await _meetings(session, now - planner.UITKOMSTEN_HORIZON, group_ids)
+    round_facts = await _rounds(session, now, group_ids)
+    group_ids = {m.group_id for m in meeting_facts} | {r.group_id for r in round_facts}
+    if not group_ids:
+        return planner.Facts(groups={}, people={})
+    memberships, people = await _members(session, group_ids)
+    meeting_ids = [m.id for m in meeting_facts]
+    submissions = await planning.submission_states(session, [r.id for r in round_facts])
+    return planner.Facts(
+        groups=await _groups(session, group_ids),
+        people=people,
+        memberships=memberships,
+        meetings=meeting_facts,
+        opt_outs=await planning.opt_outs(session, meeting_ids),
+        rsvps=await meetings.rsvps_of_meetings(session, meeting_ids),
+        published_summaries=await planning.published_summaries(session, meeting_ids),
+        rounds=round_facts,
+        submitted=frozenset((s.round_id, s.person_id) for s in submissions if s.submitted),
+        started=frozenset((s.round_id, s.person_id) for s in submissions),
+    )
+
+
+async def _meetings(
+    session: AsyncSession, since: datetime, group_ids: Collection[int] | None
+) -> tuple[planner.MeetingFacts, ...]:
+    return tuple(
         planner.MeetingFacts(
             id=m.id,
             group_id=m.group_id,
@@ -72,18 +70,14 @@ async def load_facts(
             status=m.status.value,
             ics_sequence=m.ics_sequence,
         )
-        for m in meetings
+        for m in await planning.meetings_to_plan(session, since, group_ids)
     )
-    rounds = (
-        await session.execute(
-            select(Round).where(
-                Round.status == RoundStatus.OPEN,
-                Round.deadline > now,
-                _in_groups(Round.group_id, group_ids),
-            )
-        )
-    ).scalars()
-    round_facts = tuple(
+
+
+async def _rounds(
+    session: AsyncSession, now: datetime, group_ids: Collection[int] | None
+) -> tuple[planner.RoundFacts, ...]:
+    return tuple(
         planner.RoundFacts(
             id=r.id,
             group_id=r.group_id,
@@ -91,31 +85,37 @@ async def load_facts(
             deadline=r.deadline,
             status=r.status.value,
         )
-        for r in rounds
+        for r in await planning.open_rounds_to_plan(session, now, group_ids)
     )
-    group_ids = {m.group_id for m in meeting_facts} | {r.group_id for r in round_facts}
-    if not group_ids:
-        return planner.Facts(groups={}, people={})
-    groups = {
+
+
+async def _groups(
+    session: AsyncSession, group_ids: Collection[int]
+) -> dict[int, planner.GroupFacts]:
+    return {
         g.id: planner.GroupFacts(
             id=g.id,
             name=g.name,
             reminder_offsets_hours=tuple(int(h) for h in g.reminder_offsets_hours),
         )
-        for g in (await session.execute(select(Group).where(Group.id.in_(group_ids)))).scalars()
+        for g in await planning.groups_to_plan(session, group_ids)
     }
+
+
+async def _members(
+    session: AsyncSession, group_ids: Collection[int]
+) -> tuple[tuple[planner.MembershipFacts, ...], dict[int, planner.PersonFacts]]:
+    """The groups' memberships, and their people with their delivery wishes (quiet hours …)."""
+    rows = await planning.members_to_plan(session, group_ids)
     memberships = tuple(
         planner.MembershipFacts(
             person_id=m.person_id, group_id=m.group_id, role=m.role.value, joined_at=m.joined_at
         )
-        for m in (
-            await session.execute(select(Membership).where(Membership.group_id.in_(group_ids)))
-        ).scalars()
+        for m in rows
     )
-    person_ids = {m.person_id for m in memberships}
     people = {
-        p.id: planner.PersonFacts(
-            id=p.id,
+        p.person_id: planner.PersonFacts(
+            id=p.person_id,
             telegram_id=p.telegram_id,
             language=p.language,
             discreet_mode=p.discreet_mode,
@@ -125,67 +125,9 @@ async def load_facts(
             quiet_hours_end=p.quiet_hours_end,
             unreachable=p.unreachable_at is not None,
         )
-        for p in (
-            await session.execute(
-                select(Person).join(Membership).where(Membership.group_id.in_(group_ids))
-            )
-        )
-        .scalars()
-        .unique()
-        if p.id in person_ids
+        for p in rows
     }
-    meeting_ids = [m.id for m in meeting_facts]
-    opt_outs = frozenset(
-        (row.meeting_id, row.person_id)
-        for row in await session.execute(
-            select(MeetingOptOut.meeting_id, MeetingOptOut.person_id).where(
-                MeetingOptOut.meeting_id.in_(meeting_ids)
-            )
-        )
-    )
-    rsvps = {
-        (row.meeting_id, row.person_id): row.response
-        for row in await session.execute(
-            select(Rsvp.meeting_id, Rsvp.person_id, Rsvp.response).where(
-                Rsvp.meeting_id.in_(meeting_ids)
-            )
-        )
-    }
-    published = frozenset(
-        (
-            await session.execute(
-                select(Summary.meeting_id).where(
-                    Summary.meeting_id.in_(meeting_ids),
-                    Summary.status == SummaryStatus.PUBLISHED,
-                )
-            )
-        ).scalars()
-    )
-    submissions = (
-        await session.execute(
-            select(Submission.round_id, Submission.person_id, Submission.status).where(
-                Submission.round_id.in_([r.id for r in round_facts])
-            )
-        )
-    ).all()
-    submitted = frozenset(
-        (row.round_id, row.person_id)
-        for row in submissions
-        if row.status == SubmissionStatus.SUBMITTED
-    )
-    started = frozenset((row.round_id, row.person_id) for row in submissions)
-    return planner.Facts(
-        groups=groups,
-        people=people,
-        memberships=memberships,
-        meetings=meeting_facts,
-        opt_outs=opt_outs,
-        rsvps=rsvps,
-        published_summaries=published,
-        rounds=round_facts,
-        submitted=submitted,
-        started=started,
-    )
+    return memberships, people
 
 
 async def _scope_prefixes(
@@ -193,16 +135,7 @@ async def _scope_prefixes(
 ) -> list[str]:
     """Return the purpose-key prefixes of everything these groups' plans can touch."""
     since = now - planner.UITKOMSTEN_HORIZON
-    meeting_ids = (
-        await session.execute(
-            select(Meeting.id).where(Meeting.group_id.in_(group_ids), Meeting.starts_at > since)
-        )
-    ).scalars()
-    round_ids = (
-        await session.execute(
-            select(Round.id).where(Round.group_id.in_(group_ids), Round.deadline > since)
-        )
-    ).scalars()
+    meeting_ids, round_ids = await planning.meetings_and_rounds_since(session, group_ids, since)
     prefixes: list[str] = []
     for meeting_id in meeting_ids:
         prefixes += [f"reminder:{meeting_id}:", f"uitkomsten:{meeting_id}:"]

@@ -19,12 +19,13 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.crypto import ROW_KEY, stored_prefix
+from storage.crypto import Place, stored_prefix
 from storage.repositories.encryption import NOT_ENCRYPTED, encrypted_columns, key_counts
 
 # Left out of every backup: raw updates are kept only until handled (then emptied), and an
@@ -36,20 +37,26 @@ VERSION_TABLE = "alembic_version"
 
 @dataclass(frozen=True)
 class Sample:
-    """One stored value as it sits in the database (``v1:<key id>:…``) and where."""
+    """One stored value as it sits in the database (``v2:<key id>:…``) and where."""
 
     table: str
     column: str
     row_key: str
     value: str
+    owner: tuple[str, ...] = ()  # the owner columns' values the value is bound to, as text
 
-    def as_json(self) -> dict[str, str]:
+    def as_json(self) -> dict[str, Any]:
         return {
             "table": self.table,
             "column": self.column,
             "row_key": self.row_key,
+            "owner": list(self.owner),
             "value": self.value,
         }
+
+    @property
+    def place(self) -> Place:
+        return Place(self.table, self.column, self.row_key, self.owner)
 
 
 @dataclass(frozen=True)
@@ -80,13 +87,17 @@ async def facts(session: AsyncSession) -> Facts:
                 continue
             key_ids.add(key_id)
             statement = (
-                sa.select(raw.c[ROW_KEY], value)
+                sa.select(*column.bound_columns(raw), value)
                 .where(value.startswith(stored_prefix(key_id), autoescape=True))
                 .order_by(raw.c.id.desc())
                 .limit(2)
             )
-            for row_key, stored in await session.execute(statement):
-                samples.append(Sample(column.table, column.column, str(row_key), str(stored)))
+            for row in await session.execute(statement):
+                place = column.place(row)
+                stored = str(row._mapping[column.column])
+                samples.append(
+                    Sample(column.table, column.column, place.row_key, stored, place.owner)
+                )
     return Facts(revision, tuple(sorted(key_ids)), tuple(samples), plain)
 
 

@@ -1,10 +1,15 @@
 """Encryption at rest for what members write: AES-GCM with key ids, each value bound to its row.
 
-A stored value reads ``v1:<key id>:<urlsafe base64 of nonce (12 bytes) + ciphertext + tag>``.
+A stored value reads ``v2:<key id>:<urlsafe base64 of nonce (12 bytes) + ciphertext + tag>``.
 The nonce is random per value. The associated data names the format, the key id, the table,
-the column and the row's ``row_key`` (a random hex id every table with encrypted columns has,
-made before its first insert), so a value copied into another row or column, or given another
-key id, fails to decrypt instead of showing up somewhere it does not belong.
+the column, the row's ``row_key`` (a random hex id every table with encrypted columns has,
+made before its first insert) and the row's **owner**: the columns that say what the value
+belongs to (an answer's submission and question, a quote's summary and answer, a meeting's
+group, a person's Telegram id; ``OWNER_COLUMNS`` in a table's ``info``). So a value copied into
+another row or column, moved together with its ``row_key``, or given another key id, fails to
+decrypt instead of showing up somewhere it does not belong (the row's own id is not used: the
+database gives it only at INSERT, after the value is encrypted). Values of the first format
+(``v1``, bound to the row_key only) are read only by the migrations that re-bind them.
 
 Several keys may be configured (``id:base64key,id:base64key``, newest last): the newest
 encrypts, any of them decrypts; ``samenkracht keys rotate`` moves old values to the newest.
@@ -41,7 +46,17 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Column, Text, TypeDecorator, event, inspect, literal_column, type_coerce
+from sqlalchemy import (
+    Column,
+    Text,
+    TypeDecorator,
+    cast,
+    event,
+    func,
+    inspect,
+    literal_column,
+    type_coerce,
+)
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import CompileError
 from sqlalchemy.orm import Mapper
@@ -56,7 +71,9 @@ from storage.errors import (
     UnknownKeyError,
 )
 
-FORMAT = "v1"
+FORMAT = "v2"
+LEGACY_FORMAT = "v1"  # bound to table, column and row_key only; read by migrations alone
+OWNER_COLUMNS = "encryption_owner"  # key in a Table's ``info``: the columns a value belongs to
 ENVIRONMENT_VARIABLE = "SAMENKRACHT_ENCRYPTION_KEY"
 ROW_KEY = "row_key"
 KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -73,17 +90,35 @@ def new_row_key() -> str:
 
 @dataclass(frozen=True)
 class Place:
-    """Where a value is stored: its table, column and the row's ``row_key``."""
+    """Where a value is stored: its table, column, the row's ``row_key`` and its owner (the
+    values of the table's owner columns, in order, as text)."""
 
     table: str
     column: str
     row_key: str
+    owner: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.table}.{self.column}"
 
     def associated_data(self, key_id: str) -> bytes:
-        return f"samenkracht:{FORMAT}:{key_id}:{self.table}.{self.column}:{self.row_key}".encode()
+        owner = ",".join(self.owner)
+        where = f"{self.table}.{self.column}:{self.row_key}"
+        return f"samenkracht:{FORMAT}:{key_id}:{where}:{owner}".encode()
+
+    def legacy_associated_data(self, key_id: str) -> bytes:
+        where = f"{self.table}.{self.column}:{self.row_key}"
+        return f"samenkracht:{LEGACY_FORMAT}:{key_id}:{where}".encode()
+
+
+def owner_columns(table: Any) -> tuple[str, ...]:
+    """The names of the columns an encrypted value of ``table`` is bound to (besides row_key)."""
+    return tuple(table.info.get(OWNER_COLUMNS, ()))
+
+
+def owner_text(value: object) -> str:
+    """How one owner column's value enters the associated data (None: empty)."""
+    return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -94,18 +129,18 @@ class Key:
     secret: bytes = field(repr=False)
 
 
-def key_id_of(stored: str) -> str | None:
-    """Return the key id a stored value names, or None when it is not in our format."""
+def key_id_of(stored: str, format_: str = FORMAT) -> str | None:
+    """Return the key id a stored value names, or None when it is not in ``format_``."""
     prefix, _, rest = stored.partition(":")
     key_id, found, _ = rest.partition(":")
-    if prefix != FORMAT or not found or not KEY_ID_PATTERN.fullmatch(key_id):
+    if prefix != format_ or not found or not KEY_ID_PATTERN.fullmatch(key_id):
         return None
     return key_id
 
 
-def stored_prefix(key_id: str) -> str:
+def stored_prefix(key_id: str, format_: str = FORMAT) -> str:
     """Return how every value encrypted under ``key_id`` begins."""
-    return f"{FORMAT}:{key_id}:"
+    return f"{format_}:{key_id}:"
 
 
 class Keyring:
@@ -151,28 +186,30 @@ class Keyring:
     def key_ids(self) -> tuple[str, ...]:
         return tuple(key.key_id for key in self._keys)
 
-    def encrypt(self, plaintext: str, place: Place) -> str:
-        """Encrypt under the newest key, bound to ``place``."""
+    def encrypt(self, plaintext: str, place: Place, *, legacy: bool = False) -> str:
+        """Encrypt under the newest key, bound to ``place`` (``legacy``: the v1 format, for the
+        migration that first encrypted stored texts)."""
         key_id = self.newest_id
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._ciphers[key_id].encrypt(
-            nonce, plaintext.encode("utf-8"), place.associated_data(key_id)
-        )
-        return stored_prefix(key_id) + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+        data = place.legacy_associated_data(key_id) if legacy else place.associated_data(key_id)
+        sealed = self._ciphers[key_id].encrypt(nonce, plaintext.encode("utf-8"), data)
+        prefix = stored_prefix(key_id, LEGACY_FORMAT if legacy else FORMAT)
+        return prefix + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
-    def decrypt(self, stored: str, place: Place) -> str:
-        """Decrypt a stored value that must belong at ``place``."""
-        key_id = key_id_of(stored)
+    def decrypt(self, stored: str, place: Place, *, legacy: bool = False) -> str:
+        """Decrypt a stored value that must belong at ``place`` (``legacy``: a v1 value, which
+        only the migrations read; anywhere else it is refused like a value not encrypted)."""
+        format_ = LEGACY_FORMAT if legacy else FORMAT
+        key_id = key_id_of(stored, format_)
         if key_id is None:
-            raise EncryptionError(f"{place} holds a value that is not encrypted")
+            raise EncryptionError(f"{place} holds a value that is not encrypted ({FORMAT})")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise UnknownKeyError(key_id, str(place))
+        data = place.legacy_associated_data(key_id) if legacy else place.associated_data(key_id)
         try:
-            blob = base64.urlsafe_b64decode(stored[len(stored_prefix(key_id)) :])
-            plain = cipher.decrypt(
-                blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], place.associated_data(key_id)
-            )
+            blob = base64.urlsafe_b64decode(stored[len(stored_prefix(key_id, format_)) :])
+            plain = cipher.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], data)
             return plain.decode("utf-8")
         except (InvalidTag, ValueError, binascii.Error):
             raise DecryptionError(key_id, str(place)) from None
@@ -259,13 +296,21 @@ class EncryptedText(TypeDecorator[str]):
         origin: Any = origins[0]
         where = f"{origin.table.name}.{origin.name}"
         assert all(_IDENTIFIER.fullmatch(part) for part in where.split("."))
-        joined = (
-            literal_column(f"'{where}{_SEPARATOR}'", Text)
-            + type_coerce(table.c[ROW_KEY], Text)
-            + literal_column(f"'{_SEPARATOR}'", Text)
-            + type_coerce(column, Text)
+        owners = owner_columns(origin.table)
+        if any(name not in table.c for name in owners):
+            raise CompileError(
+                f"an encrypted column can only be selected with its owner columns {owners}"
+            )
+        separator = literal_column(f"'{_SEPARATOR}'", Text)
+        joined = literal_column(f"'{where}{_SEPARATOR}'", Text) + type_coerce(
+            table.c[ROW_KEY], Text
         )
-        return type_coerce(joined, self)
+        for number, name in enumerate(owners):
+            text = func.coalesce(cast(table.c[name], Text), literal_column("''", Text))
+            joined = joined + (separator if number == 0 else literal_column("','", Text)) + text
+        if not owners:
+            joined = joined + separator
+        return type_coerce(joined + separator + type_coerce(column, Text), self)
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
@@ -281,11 +326,13 @@ class EncryptedText(TypeDecorator[str]):
         if value is None:
             return None
         where, _, rest = value.partition(_SEPARATOR)
-        row_key, _, stored = rest.partition(_SEPARATOR)
+        row_key, _, rest = rest.partition(_SEPARATOR)
+        owner, _, stored = rest.partition(_SEPARATOR)
         table, _, column = where.partition(".")
         if not (table and column and row_key and stored):
             raise EncryptionError("an encrypted column was read without its row_key")
-        return active_keyring().decrypt(stored, Place(table, column, row_key))
+        owners = tuple(owner.split(","))  # only their joined form enters the associated data
+        return active_keyring().decrypt(stored, Place(table, column, row_key, owners))
 
 
 @cache
@@ -330,8 +377,11 @@ def _seal_changed_values(mapper: Mapper[Any], _connection: Connection, target: A
     if not columns:
         return
     state = inspect(target)
-    if state.attrs[ROW_KEY].history.has_changes():
-        raise EncryptionError(f"the {ROW_KEY} of a stored row cannot change")
+    for bound in (ROW_KEY, *owner_columns(mapper.local_table)):
+        if state.attrs[bound].history.has_changes():
+            raise EncryptionError(
+                f"the {bound} of a stored row with encrypted values cannot change"
+            )
     for key, column in columns:
         value = state.dict.get(key)
         if value is not None and state.attrs[key].history.has_changes():
@@ -339,7 +389,8 @@ def _seal_changed_values(mapper: Mapper[Any], _connection: Connection, target: A
 
 
 def _seal(target: Any, key: str, column: Column[Any], plaintext: str) -> None:
-    place = Place(column.table.name, column.name, getattr(target, ROW_KEY))
+    owner = tuple(owner_text(getattr(target, name)) for name in owner_columns(column.table))
+    place = Place(column.table.name, column.name, getattr(target, ROW_KEY), owner)
     setattr(target, key, Sealed(plaintext, active_keyring().encrypt(plaintext, place)))
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, mapped_column, relationship
 
-from storage.crypto import EncryptedText, encrypt_on_flush, new_row_key
+from storage.crypto import OWNER_COLUMNS, EncryptedText, encrypt_on_flush, new_row_key
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -73,7 +73,8 @@ class Base(DeclarativeBase):
 
 
 # Encrypted columns (people.pseudonym, meetings.notes, answers.value, summary_quotes.text) are
-# bound to their row's random ``row_key``; see storage/crypto.py.
+# bound to their row's random ``row_key`` and to its owner columns (``ENCRYPTION_OWNERS`` at the
+# end of this module); see storage/crypto.py.
 encrypt_on_flush(Base)
 
 
@@ -598,3 +599,16 @@ class ChatNotice(Base):
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     notified_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# What an encrypted value belongs to, besides its row_key: a value moved to a row of another
+# owner (even with its row_key) does not decrypt. Changing these columns on a stored row is
+# refused. Migration 0010 re-bound the values stored before.
+ENCRYPTION_OWNERS: dict[type[Base], tuple[str, ...]] = {
+    Person: ("telegram_id",),
+    Meeting: ("group_id",),
+    Answer: ("submission_id", "question_id"),
+    SummaryQuote: ("summary_id", "answer_id"),
+}
+for _model, _owners in ENCRYPTION_OWNERS.items():
+    Base.metadata.tables[_model.__tablename__].info[OWNER_COLUMNS] = _owners

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import delete, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import meetings
@@ -28,7 +27,7 @@ from bot.actions.meetings import GroupChoice, MeetingChoice, MeetingView
 from bot.domain.calendar import LAST_WEEK, QUARTER_PATTERNS, series_days
 from bot.errors import MeetingError
 from storage.models import FlowState
-from storage.repositories import people
+from storage.repositories import flows, people
 from storage.repositories.flows import Waiting
 
 FLOW = "meeting"
@@ -97,7 +96,7 @@ async def _person_id(session: AsyncSession, telegram_id: int) -> int:
 
 
 async def _row(session: AsyncSession, person_id: int, now: datetime) -> FlowState | None:
-    row = await session.get(FlowState, person_id)
+    row = await flows.flow_state(session, person_id)
     if row is None or row.flow != FLOW or row.updated_at < now - LIFETIME:
         return None
     return row
@@ -105,10 +104,7 @@ async def _row(session: AsyncSession, person_id: int, now: datetime) -> FlowStat
 
 async def _forget(session: AsyncSession, person_id: int) -> int:
     """End the person's flow; return how many rows went (0: another process ended it first)."""
-    result = await session.execute(
-        delete(FlowState).where(FlowState.flow == FLOW, FlowState.person_id == person_id)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await flows.end_flow(session, person_id, FLOW)
 
 
 async def _still_possible(
@@ -223,11 +219,7 @@ async def start(
     groups = await meetings.facilitated_groups(session, telegram_id)
     person_id = await _person_id(session, telegram_id)
     # This person's earlier flow ends; flows abandoned long ago by anyone go too.
-    await session.execute(
-        delete(FlowState).where(
-            or_(FlowState.person_id == person_id, FlowState.updated_at < now - LIFETIME)
-        )
-    )
+    await flows.end_flows(session, person_id, abandoned_before=now - LIFETIME)
     state: dict[str, Any] = {"flow": flow, "nonce": secrets.token_hex(4), "step": STEPS[flow][0]}
     if flow in ("move", "cancel"):
         if not await meetings.upcoming_meetings(session, telegram_id, now):
@@ -235,10 +227,7 @@ async def start(
     elif len(groups) == 1:
         state["group_id"] = groups[0].id
         state["step"] = _next_step(state)
-    row = FlowState(person_id=person_id, flow=FLOW, data={}, updated_at=now)
-    _save(row, state, now)
-    session.add(row)
-    await session.flush()
+    await flows.add_flow_state(session, person_id, FLOW, dict(state), now)
     return await _draft(session, telegram_id, state, now, zone)
 
 

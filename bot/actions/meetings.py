@@ -14,26 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.calendar import nth_weekday
 from bot.errors import MeetingError
 from scheduler import planner
 from scheduler.sync import sync_outbox
-from storage.models import (
-    AuditEvent,
-    Group,
-    Meeting,
-    MeetingOptOut,
-    MeetingStatus,
-    Membership,
-    Person,
-    Role,
-    Rsvp,
-)
+from storage.models import AuditEvent, Meeting, MeetingStatus, Membership, Person, Role
+from storage.repositories import groups as groups_repo
+from storage.repositories import meetings as meetings_repo
 from storage.repositories import outbox, people
-from storage.repositories._upsert import insert_ignoring_conflict
 
 MONTHS_NL = tuple(
     [
@@ -224,39 +214,31 @@ class MeetingChoice:
 async def facilitated_groups(session: AsyncSession, telegram_id: int) -> list[GroupChoice]:
     """Return the groups this Telegram user facilitates (by id); else MeetingError."""
     person = await _person(session, telegram_id)
-    ids = sorted(
-        m.group_id for m in (person.memberships if person else []) if m.role is Role.FACILITATOR
-    )
-    if not ids:
+    # The person comes with their memberships and groups (one statement): no second query.
+    found = {
+        m.group_id: m.group.name
+        for m in (person.memberships if person else [])
+        if m.role is Role.FACILITATOR
+    }
+    if not found:
         raise MeetingError("not_facilitator")
-    rows = (await session.execute(select(Group).where(Group.id.in_(ids)))).scalars()
-    return sorted((GroupChoice(g.id, g.name) for g in rows), key=lambda g: g.id)
+    return [GroupChoice(group_id, found[group_id]) for group_id in sorted(found)]
 
 
 async def upcoming_meetings(
     session: AsyncSession, telegram_id: int, now: datetime
 ) -> list[MeetingChoice]:
     """Return the planned future meetings of every group this person facilitates."""
-    groups = {g.id: g.name for g in await facilitated_groups(session, telegram_id)}
-    rows = (
-        await session.execute(
-            select(Meeting)
-            .where(
-                Meeting.group_id.in_(groups),
-                Meeting.status == MeetingStatus.PLANNED,
-                Meeting.starts_at > now,
-            )
-            .order_by(Meeting.starts_at, Meeting.id)
-        )
-    ).scalars()
-    return [MeetingChoice(_view(m), groups[m.group_id]) for m in rows]
+    names = {g.id: g.name for g in await facilitated_groups(session, telegram_id)}
+    rows = await meetings_repo.planned_meetings_after(session, list(names), now)
+    return [MeetingChoice(_view(m), names[m.group_id]) for m in rows]
 
 
 async def changeable_meeting(
     session: AsyncSession, telegram_id: int, meeting_id: int, now: datetime
 ) -> MeetingChoice:
     """Return a planned future meeting this person may move or cancel; else MeetingError."""
-    meeting = await session.get(Meeting, meeting_id)
+    meeting = await meetings_repo.meeting_by_id(session, meeting_id)
     if meeting is None:
         raise MeetingError("not_facilitator")  # the same answer as for someone else's meeting
     await _check_facilitator(session, telegram_id, meeting.group_id)
@@ -264,7 +246,7 @@ async def changeable_meeting(
         raise MeetingError("cancelled")
     if meeting.starts_at <= now:
         raise MeetingError("over")
-    group = await session.get(Group, meeting.group_id)
+    group = await groups_repo.group_by_id(session, meeting.group_id)
     assert group is not None
     return MeetingChoice(_view(meeting), group.name)
 
@@ -295,7 +277,7 @@ async def _check_facilitator(
 
 
 async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting:
-    meeting = await session.get(Meeting, meeting_id, populate_existing=True)
+    meeting = await meetings_repo.meeting_by_id(session, meeting_id, reload=True)
     if meeting is None:
         raise MeetingError("not_found", str(meeting_id))
     return meeting
@@ -321,7 +303,7 @@ async def plan_meeting(
     ``announce``: tell the members at once (with a calendar file), as the chat does.
     """
     actor = await _check_facilitator(session, actor_telegram_id, group_id)
-    if await session.get(Group, group_id) is None:
+    if await groups_repo.group_by_id(session, group_id) is None:
         raise MeetingError("not_found", f"group {group_id}")
     if starts_at <= now:
         raise MeetingError("past")
@@ -409,15 +391,9 @@ async def _notify(
     session: AsyncSession, meeting: Meeting, kind: str, now: datetime, zone: tzinfo
 ) -> int:
     """Queue a message about a change to every member of the meeting's group, due now."""
-    group = await session.get(Group, meeting.group_id)
+    group = await groups_repo.group_by_id(session, meeting.group_id)
     assert group is not None
-    rows = (
-        await session.execute(
-            select(Person)
-            .join(Membership)
-            .where(Membership.group_id == meeting.group_id, Person.unreachable_at.is_(None))
-        )
-    ).scalars()
+    rows = await people.reachable_members(session, meeting.group_id)
     facts = planner.MeetingFacts(
         id=meeting.id,
         group_id=meeting.group_id,
@@ -528,10 +504,7 @@ async def cancel_meeting(
 
 async def list_meetings(session: AsyncSession, group_id: int | None = None) -> list[MeetingView]:
     """List meetings (of one group), soonest first."""
-    statement = select(Meeting).order_by(Meeting.starts_at, Meeting.id)
-    if group_id is not None:
-        statement = statement.where(Meeting.group_id == group_id)
-    return [_view(m) for m in (await session.execute(statement)).scalars()]
+    return [_view(m) for m in await meetings_repo.meetings_soonest_first(session, group_id)]
 
 
 # -- members ----------------------------------------------------------------------------------
@@ -540,7 +513,7 @@ async def list_meetings(session: AsyncSession, group_id: int | None = None) -> l
 async def _member_of_meeting(
     session: AsyncSession, telegram_id: int, meeting_id: int
 ) -> tuple[Person, Meeting]:
-    meeting = await session.get(Meeting, meeting_id)
+    meeting = await meetings_repo.meeting_by_id(session, meeting_id)
     person = await _person(session, telegram_id)
     if meeting is None or person is None:
         raise MeetingError("not_member")
@@ -563,20 +536,8 @@ async def record_rsvp(
         raise MeetingError("cancelled")
     if meeting.starts_at <= now:
         raise MeetingError("over")
-    inserted = await insert_ignoring_conflict(
-        session, Rsvp, meeting_id=meeting.id, person_id=person.id, response=response, updated_at=now
-    )
-    if not inserted:
-        row = (
-            await session.execute(
-                select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.person_id == person.id)
-            )
-        ).scalar_one()
-        if row.response == response:
-            return _view(meeting)
-        row.response = response
-        row.updated_at = now
-        await session.flush()
+    if not await meetings_repo.set_rsvp(session, meeting.id, person.id, response, now):
+        return _view(meeting)  # the same answer again: nothing to re-plan
     await sync_outbox(session, now, zone, [meeting.group_id])
     return _view(meeting)
 
@@ -586,9 +547,7 @@ async def skip_meeting(
 ) -> MeetingView:
     """Switch off reminders for one meeting."""
     person, meeting = await _member_of_meeting(session, telegram_id, meeting_id)
-    await insert_ignoring_conflict(
-        session, MeetingOptOut, meeting_id=meeting.id, person_id=person.id, created_at=now
-    )
+    await meetings_repo.add_opt_out(session, meeting.id, person.id, now)
     await sync_outbox(session, now, zone, [meeting.group_id])
     return _view(meeting)
 
@@ -603,22 +562,20 @@ async def rsvp_counts(session: AsyncSession, telegram_id: int, now: datetime) ->
     group's name is given when the meetings shown belong to more than one group.
     """
     upcoming = (await upcoming_meetings(session, telegram_id, now))[:UPCOMING_SHOWN]
-    several_groups = len({choice.meeting.group_id for choice in upcoming}) > 1
+    group_ids = sorted({choice.meeting.group_id for choice in upcoming})
+    several_groups = len(group_ids) > 1
+    # Two statements for all meetings shown: their RSVPs, and their groups' memberships.
+    responses = await meetings_repo.rsvps_of_meetings(session, [c.meeting.id for c in upcoming])
+    members: dict[int, list[Membership]] = {}
+    for membership in await people.memberships_of_groups(session, group_ids):
+        members.setdefault(membership.group_id, []).append(membership)
     found = []
     for choice in upcoming:
         meeting = choice.meeting
-        responses = {
-            row.person_id: row.response
-            for row in await session.execute(
-                select(Rsvp.person_id, Rsvp.response).where(Rsvp.meeting_id == meeting.id)
-            )
-        }
         tally: dict[str, Counter[str]] = {}
-        for membership in (
-            await session.execute(select(Membership).where(Membership.group_id == meeting.group_id))
-        ).scalars():
+        for membership in members.get(meeting.group_id, []):
             tally.setdefault(membership.role.value, Counter())[
-                responses.get(membership.person_id, "none")
+                responses.get((meeting.id, membership.person_id), "none")
             ] += 1
         by_role = {
             role.value: {

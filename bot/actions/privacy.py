@@ -223,6 +223,7 @@ def _as_json(stored: privacy.Stored) -> dict[str, Any]:
         "outbox": [
             {
                 "purpose": row.purpose_key,
+                "description": describe_message(row.purpose_key),
                 "status": row.status.value,
                 "due_at": _iso(row.due_at),
                 "sent_at": _iso(row.sent_at),
@@ -230,6 +231,39 @@ def _as_json(stored: privacy.Stored) -> dict[str, Any]:
             for row in stored.outbox
         ],
     }
+
+
+# What each kind of scheduled message is, for a member reading their own data (the purpose
+# key, e.g. "reminder:4:7:168h", is how the outbox keeps it apart; it means nothing to them).
+MESSAGE_KINDS = {
+    "reminder": "Herinnering aan een bijeenkomst",
+    "uitkomsten": "Herinnering om de Uitkomsten te schrijven",
+    "prompt": "Uitnodiging om vragen te beantwoorden",
+    "nudge": "Herinnering om de vragen af te maken",
+    "notice": "Bericht over een bijeenkomst die gepland, verplaatst of afgezegd is",
+    "summary": "De Uitkomsten van een bijeenkomst",
+}
+MESSAGE_STATES = {
+    "pending": "nog niet verstuurd",
+    "claimed": "wordt nu verstuurd",
+    "sending": "wordt nu verstuurd",
+    "sent": "verstuurd",
+    "failed": "kwam niet aan",
+    "ambiguous": "misschien aangekomen",
+    "expired": "niet verstuurd, want het was te laat",
+}
+
+
+def describe_message(purpose_key: str) -> str:
+    """A scheduled message's kind in words ("Herinnering aan een bijeenkomst, 7 dagen ervoor")."""
+    kind, *rest = purpose_key.split(":")
+    words = MESSAGE_KINDS.get(kind, "Bericht van de bot")
+    if kind == "reminder" and rest and rest[-1].endswith("h") and rest[-1][:-1].isdigit():
+        hours = int(rest[-1][:-1])
+        days = hours // 24
+        ahead = f"{hours} uur" if hours % 24 else ("1 dag" if days == 1 else f"{days} dagen")
+        words += f", {ahead} ervoor"
+    return words
 
 
 def _as_text(stored: privacy.Stored, data: dict[str, Any], zone: tzinfo, now: datetime) -> str:
@@ -244,6 +278,8 @@ def _as_text(stored: privacy.Stored, data: dict[str, Any], zone: tzinfo, now: da
         lstrip_blocks=True,
     )
     environment.filters["day"] = day
+    environment.filters["message_kind"] = describe_message
+    environment.filters["message_state"] = lambda status: MESSAGE_STATES.get(status, status)
     template = environment.get_template(EXPORT_TEMPLATE)
     return template.render(
         data=data,

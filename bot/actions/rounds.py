@@ -11,14 +11,14 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import groups as group_actions
 from bot.errors import DomainError, NotAllowedError
 from scheduler.sync import sync_outbox
-from storage.models import AuditEvent, Group, Meeting, MeetingStatus, Role, Round, RoundStatus
-from storage.repositories import people, rounds
+from storage.models import AuditEvent, Group, Role, Round, RoundStatus
+from storage.repositories import groups as groups_repo
+from storage.repositories import meetings, people, rounds
 
 DEADLINE_CHOICES = (7, 14, 21)  # days from now, offered as buttons
 ROLES = (Role.ERVARINGSDESKUNDIGE, Role.PROFESSIONAL)
@@ -73,17 +73,8 @@ async def meeting_choices(
     session: AsyncSession, telegram_id: int, group_id: int, now: datetime
 ) -> list[MeetingChoice]:
     await _require_facilitator(session, telegram_id, group_id)
-    statement = (
-        select(Meeting)
-        .where(
-            Meeting.group_id == group_id,
-            Meeting.starts_at > now,
-            Meeting.status == MeetingStatus.PLANNED,
-        )
-        .order_by(Meeting.starts_at)
-        .limit(4)
-    )
-    return [MeetingChoice(m.id, m.starts_at) for m in (await session.execute(statement)).scalars()]
+    found = await meetings.planned_meetings_after(session, [group_id], now, limit=4)
+    return [MeetingChoice(m.id, m.starts_at) for m in found]
 
 
 async def open_round(
@@ -101,7 +92,7 @@ async def open_round(
     if await rounds.question_set_by_id(session, question_set_id) is None:
         raise DomainError("unknown question set")
     if meeting_id is not None:
-        meeting = await session.get(Meeting, meeting_id)
+        meeting = await meetings.meeting_by_id(session, meeting_id)
         if meeting is None or meeting.group_id != group_id:
             raise DomainError("unknown meeting")
     if deadline_days not in DEADLINE_CHOICES:
@@ -207,11 +198,11 @@ async def wizard_summary(
 ) -> WizardSummary:
     """What the facilitator is about to open, for the confirmation step."""
     await _require_facilitator(session, telegram_id, group_id)
-    group = await session.get(Group, group_id)
+    group = await groups_repo.group_by_id(session, group_id)
     question_set = await rounds.question_set_by_id(session, question_set_id)
     if group is None or question_set is None:
         raise DomainError("unknown group or question set")
-    meeting = await session.get(Meeting, meeting_id) if meeting_id > 0 else None
+    meeting = await meetings.meeting_by_id(session, meeting_id) if meeting_id > 0 else None
     if meeting is not None and meeting.group_id != group_id:
         raise DomainError("unknown meeting")
     return WizardSummary(group.name, question_set.title, meeting.starts_at if meeting else None)

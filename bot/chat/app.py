@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot import texts
 from bot.chat import worker as outbox_worker
+from bot.chat.arrival import ArrivalQueue
 from bot.chat.chatlog import ChatRecorder
 from bot.chat.concurrency import PerMemberUpdateProcessor
 from bot.chat.handlers import answering, flows, general, onboarding, safety
@@ -66,14 +67,18 @@ def build_application(
         collect_seconds=collect_seconds,
         recorder=rate_limiter.recorder,
     )
+    arrivals = ArrivalQueue(services)
     application = (
         ApplicationBuilder()
         .token(token)
+        .update_queue(arrivals)
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .defaults(defaults)
         .rate_limiter(rate_limiter)
-        .concurrent_updates(PerMemberUpdateProcessor(services.locks))
+        .concurrent_updates(
+            PerMemberUpdateProcessor(services.locks, needs_no_turn=arrivals.dropped)
+        )
         .application_class(InboxApplication)
         .get_updates_request(
             InboxRequest(db, int(token.split(":")[0]), clock, connection_pool_size=2)

@@ -9,7 +9,7 @@ row locks).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -55,13 +55,22 @@ def update_key(update: object) -> int | None:
 class PerMemberUpdateProcessor(BaseUpdateProcessor):
     """Run updates concurrently, but those of one chat strictly one after the other."""
 
-    def __init__(self, locks: MemberLocks, max_concurrent_updates: int = 64) -> None:
+    def __init__(
+        self,
+        locks: MemberLocks,
+        max_concurrent_updates: int = 64,
+        *,
+        needs_no_turn: Callable[[object], bool] = lambda update: False,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self.locks = locks
+        # An update flood control already dropped does nothing but stop: it need not wait
+        # behind the member's earlier updates (nor hold a slot while it waits).
+        self.needs_no_turn = needs_no_turn
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = update_key(update)
-        if key is None:
+        if key is None or self.needs_no_turn(update):
             await coroutine
             return
         async with self.locks.hold(key):

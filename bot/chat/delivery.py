@@ -157,13 +157,15 @@ def compose(payload: dict[str, Any], zone: ZoneInfo, now: datetime) -> Outgoing:
             ics_name=texts.t(language, "calendar.file_name"),
         )
     if kind == "uitkomsten":
+        # Counted when it is sent (a late reminder must not say "3 days" on day 5).
+        held = datetime.fromisoformat(str(payload["starts_at"])).astimezone(zone).date()
+        days = (now.astimezone(zone).date() - held).days
+        start = callbacks.encode(callbacks.SummaryMeeting(int(payload["meeting_id"])))
         return Outgoing(
-            text=texts.t(
-                language,
-                "uitkomsten.reminder",
-                when=_meeting_when(payload, zone, language),
-                days=int(payload.get("days", 3)),
-            )
+            text=texts.tn(
+                language, "uitkomsten.reminder", days, when=_meeting_when(payload, zone, language)
+            ),
+            buttons=((Button(texts.t(language, "button.write_uitkomsten"), start),),),
         )
     if kind == "summary":
         meeting_day = date.fromisoformat(str(payload["meeting_date"]))

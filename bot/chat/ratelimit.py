@@ -1,8 +1,13 @@
 """Outgoing Bot API calls: Telegram's rate limits plus retries on passing server faults.
 
-``RetryingRateLimiter`` is python-telegram-bot's ``AIORateLimiter`` (which already waits out a
-429 ``retry_after``) that also retries a call the server failed with a 5xx answer, a dropped
-connection or a time-out. Long polling is left to the Updater, which retries by itself.
+``RetryingRateLimiter`` is python-telegram-bot's ``AIORateLimiter`` that also retries a call
+the server failed with a 5xx answer, a dropped connection or a time-out. Long polling is left
+to the Updater, which retries by itself.
+
+A 429 ``retry_after`` on a message to one member's private chat is Telegram's per-chat pace
+(about one message a second after a burst): only that chat waits it out. python-telegram-bot's
+own limiter pauses *every* call on any 429, so one member flooding the bot slowed every other
+member about 30 times; here the others go on at once.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ class RetryingRateLimiter(AIORateLimiter):
         super().__init__(max_retries=max_retries, **kwargs)
         self.attempts = attempts
         self.backoff = backoff
+        self.max_retries = max_retries
+        self._chat_paused_until: dict[int, float] = {}  # private chat id → loop time
         # Set by the app factory: sees the id of every message sent to a private chat.
         self.recorder: ChatRecorder | None = None
 
@@ -53,7 +60,7 @@ class RetryingRateLimiter(AIORateLimiter):
         attempt = 1
         while True:
             try:
-                result = await super().process_request(
+                result = await self._limited(
                     _counting_429(callback), args, kwargs, endpoint, data, rate_limit_args
                 )
                 if self.recorder is not None:
@@ -83,6 +90,62 @@ class RetryingRateLimiter(AIORateLimiter):
                 )
                 await asyncio.sleep(delay)
                 attempt += 1
+
+    async def _limited(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Run one call within the limits; a 429 in a private chat pauses that chat only."""
+        chat_id = _private_chat(data)
+        if chat_id is None:
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        retries = rate_limit_args or self.max_retries
+        loop = asyncio.get_running_loop()
+        for attempt in range(retries + 1):
+            paused = self._chat_paused_until.get(chat_id, 0.0) - loop.time()
+            if paused > 0:
+                await asyncio.sleep(paused)
+            else:
+                self._chat_paused_until.pop(chat_id, None)
+            try:
+                # The overall limit (and a bot-wide pause) as python-telegram-bot applies them.
+                return await self._run_request(
+                    chat=True,
+                    group=False,
+                    allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
+                    callback=callback,
+                    args=args,
+                    kwargs=kwargs,
+                )
+            except RetryAfter as error:
+                if attempt == retries:
+                    raise
+                # The private value, as python-telegram-bot's own limiter reads it (the public
+                # one warns about a coming change of type).
+                wait = error._retry_after.total_seconds() + 0.1
+                until = loop.time() + wait
+                self._chat_paused_until[chat_id] = max(
+                    until, self._chat_paused_until.get(chat_id, 0.0)
+                )
+                logger.info("Telegram asks one chat to slow down; it waits %.1fs", wait)
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+def _private_chat(data: dict[str, Any]) -> int | None:
+    """The chat id of a call to a member's private chat (positive ids), else None."""
+    chat_id = data.get("chat_id")
+    try:
+        number = int(chat_id) if chat_id is not None else None
+    except (TypeError, ValueError):
+        return None
+    return number if number is not None and number > 0 else None
 
 
 def _counting_429(

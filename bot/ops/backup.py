@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from bot.clock import Clock
 from bot.errors import SamenkrachtError
 from storage import backup as stored
-from storage.crypto import Keyring, Place
+from storage.crypto import Keyring
 from storage.engine import Database, is_sqlite
 from storage.errors import EncryptionError, UnknownKeyError
 from storage.repositories import encryption
@@ -104,7 +104,11 @@ class Manifest:
                 key_ids=tuple(str(k) for k in found["key_ids"]),
                 samples=tuple(
                     stored.Sample(
-                        str(s["table"]), str(s["column"]), str(s["row_key"]), str(s["value"])
+                        str(s["table"]),
+                        str(s["column"]),
+                        str(s["row_key"]),
+                        str(s["value"]),
+                        tuple(str(o) for o in s.get("owner", [])),
                     )
                     for s in found["samples"]
                 ),
@@ -295,7 +299,7 @@ def check_keys(manifest: Manifest, keyring: Keyring) -> None:
         )
     for sample in manifest.samples:
         try:
-            keyring.decrypt(sample.value, Place(sample.table, sample.column, sample.row_key))
+            keyring.decrypt(sample.value, sample.place)
         except UnknownKeyError as error:
             raise BackupError(
                 f"the configured keys cannot read this backup: key id {error} is missing. "

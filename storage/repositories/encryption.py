@@ -1,6 +1,6 @@
 """Encrypted columns as stored: which key each value is under, checking keys, re-encrypting.
 
-These read and write the raw ``v1:<key id>:…`` values (untyped table clauses, so no
+These read and write the raw ``v2:<key id>:…`` values (untyped table clauses, so no
 decryption on the way), and never hold a plain text longer than one re-encryption.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,8 @@ from storage.crypto import (
     Keyring,
     Place,
     key_id_of,
+    owner_columns,
+    owner_text,
     stored_prefix,
 )
 from storage.errors import EncryptionError
@@ -36,8 +39,22 @@ class EncryptedColumn:
         return f"{self.table}.{self.column}"
 
     @property
+    def owners(self) -> tuple[str, ...]:
+        return owner_columns(Base.metadata.tables[self.table])
+
+    @property
     def raw(self) -> sa.TableClause:
-        return sa.table(self.table, sa.column("id"), sa.column(ROW_KEY), sa.column(self.column))
+        names = ("id", ROW_KEY, *self.owners, self.column)
+        return sa.table(self.table, *(sa.column(name) for name in names))
+
+    def place(self, row: Any) -> Place:
+        """Where the value of a row selected with ``bound_columns`` sits."""
+        owner = tuple(owner_text(row._mapping[name]) for name in self.owners)
+        return Place(self.table, self.column, row._mapping[ROW_KEY], owner)
+
+    def bound_columns(self, raw: sa.TableClause) -> list[sa.ColumnClause[Any]]:
+        """What a value is bound to: the row_key and the owner columns (of ``raw``)."""
+        return [raw.c[ROW_KEY], *(raw.c[name] for name in self.owners)]
 
 
 def encrypted_columns() -> list[EncryptedColumn]:
@@ -78,13 +95,13 @@ async def verify_keys(session: AsyncSession, keyring: Keyring) -> None:
             if key_id == NOT_ENCRYPTED:
                 raise EncryptionError(f"{column} holds values that are not encrypted")
             statement = (
-                sa.select(raw.c[ROW_KEY], value)
+                sa.select(*column.bound_columns(raw), value)
                 .where(value.startswith(stored_prefix(key_id), autoescape=True))
                 .order_by(raw.c.id.desc())
                 .limit(1)
             )
             row = (await session.execute(statement)).one()
-            keyring.decrypt(row[1], Place(column.table, column.column, row[0]))
+            keyring.decrypt(row._mapping[column.column], column.place(row))
 
 
 async def rotate_batch(
@@ -98,7 +115,7 @@ async def rotate_batch(
     raw = column.raw
     value = raw.c[column.column]
     statement = (
-        sa.select(raw.c.id, raw.c[ROW_KEY], value)
+        sa.select(raw.c.id, *column.bound_columns(raw), value)
         .where(
             raw.c.id > after_id,
             value.is_not(None),
@@ -111,8 +128,8 @@ async def rotate_batch(
     if not rows:
         return None, 0
     rotated = 0
-    for row_id, row_key, stored in rows:
-        place = Place(column.table, column.column, row_key)
+    for row in rows:
+        row_id, stored, place = row._mapping["id"], row._mapping[column.column], column.place(row)
         fresh = keyring.encrypt(keyring.decrypt(stored, place), place)
         result = await session.execute(
             sa.update(raw).where(raw.c.id == row_id, value == stored).values({column.column: fresh})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import NamedTuple
 
@@ -84,6 +85,26 @@ async def add_membership(
     session.add(row)
     await session.flush()
     return row
+
+
+async def memberships_of_groups(
+    session: AsyncSession, group_ids: Collection[int]
+) -> list[Membership]:
+    """Every membership of these groups, in one statement."""
+    if not group_ids:
+        return []
+    statement = select(Membership).where(Membership.group_id.in_(group_ids))
+    return list((await session.execute(statement)).scalars())
+
+
+async def reachable_members(session: AsyncSession, group_id: int) -> list[Person]:
+    """The group's members (every role) the bot can still write to."""
+    statement = (
+        select(Person)
+        .join(Membership)
+        .where(Membership.group_id == group_id, Person.unreachable_at.is_(None))
+    )
+    return list((await session.execute(statement)).scalars())
 
 
 async def set_language(session: AsyncSession, person: Person, language: str) -> None:

@@ -15,7 +15,7 @@ from benchmarks.__main__ import NAMES, run_benchmarks, table
 from benchmarks.common import POSTGRES_DEFAULT
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(300)  # a guard against a hang, generous for a busy machine
 async def test_every_benchmark_runs_at_tiny_size_and_produces_numbers(tmp_path: Path):
     # Timing does not matter here, so they run side by side to keep the suite quick.
     reports = [
@@ -35,6 +35,7 @@ async def test_every_benchmark_runs_at_tiny_size_and_produces_numbers(tmp_path: 
         "fan-out",
         "memory",
         "summary",
+        "flood",
     ]
     for report in reports:
         assert report.rows, report.name
@@ -52,4 +53,6 @@ async def test_every_benchmark_runs_at_tiny_size_and_produces_numbers(tmp_path: 
     assert rows[("answers", "no limiter: answers/s")].baseline
     memory = [r for r in rows.values() if r.benchmark.startswith("memory")]
     assert memory[-1].baseline and memory[-1].target == "ratio ≤ 1.1"
+    flood = [r for r in rows.values() if r.benchmark.startswith("flood")]
+    assert flood and all(r.baseline and r.target == "ratio ≤ 1.2" for r in flood)
     assert "| benchmark |" in table(reports)

@@ -107,3 +107,14 @@ async def test_a_channel_post_gets_no_answer_at_all(db, driver, application):
     assert not [c for c in calls if str(c.get("params", {}).get("chat_id")) == str(channel["id"])]
     async with db.read() as session:
         assert await count(session, ChatNotice) == 0
+
+
+async def test_help_shows_a_member_the_way_out_first(db, clock, member):
+    """A member in danger finds the exit from /help: Snel weg, wis and discreet, near the top."""
+    scenario = await make_group_with_round(db, clock)
+    await member.join(await make_invite(db, clock, scenario.group_id))
+    await member.say("/help")
+    text = (await member.reply("Wat kun je hier doen?"))["text"]
+    for command in ("/snelweg", "/wis", "/discreet"):
+        assert command in text
+    assert text.index("/snelweg") < text.index("/verder")  # before the ordinary commands

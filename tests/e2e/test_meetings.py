@@ -117,7 +117,7 @@ async def test_plan_remind_rsvp_and_count(
 
     await facilitator.say("/aanmeldingen")
     counts = await facilitator.reply("Aanmeldingen voor")
-    assert "ervaringsdeskundige: 1 komen" in counts["text"]
+    assert "ervaringsdeskundige: 1 komt" in counts["text"]
 
     clock.now = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     await tick(application)
@@ -789,5 +789,5 @@ async def test_signups_cover_every_group_a_facilitator_leads(
     blocks = counts.split("\n\n")
     assert len(blocks) == 2  # soonest first, each with its group's name
     assert blocks[0].startswith("Aanmeldingen voor") and "Geweld hoort nergens thuis" in blocks[0]
-    assert "ervaringsdeskundige: 0 komen" in blocks[1] and "1 gaven geen antwoord" in blocks[1]
+    assert "ervaringsdeskundige: 0 komen" in blocks[1] and "1 gaf geen antwoord" in blocks[1]
     assert "andere groep" not in counts

@@ -89,9 +89,13 @@ async def test_a_member_answers_every_kind_across_a_restart(tmp_path: Path):
         # Answers are encrypted at rest (the process inherits the tests' key): decrypt them.
         keyring = Keyring.parse(ENCRYPTION_KEY)
         answers = {
-            key: keyring.decrypt(value, Place("answers", "value", row_key)) + "|" + state
-            for key, row_key, value, state in connection.execute(
-                "select q.key, a.row_key, a.value, a.state from answers a "
+            key: keyring.decrypt(
+                value, Place("answers", "value", row_key, (str(submission_id), str(question_id)))
+            )
+            + "|"
+            + state
+            for key, row_key, question_id, value, state in connection.execute(
+                "select q.key, a.row_key, a.question_id, a.value, a.state from answers a "
                 "join questions q on q.id = a.question_id where a.submission_id = ?",
                 (submission_id,),
             ).fetchall()

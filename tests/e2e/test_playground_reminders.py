@@ -87,7 +87,7 @@ async def test_reminders_arrive_when_the_playground_clock_moves(tmp_path: Path):
             )
             await fatima.say("/aanmeldingen")
             counts = await fatima.reply("Aanmeldingen voor")
-            assert "ervaringsdeskundige: 1 komen" in counts["text"]
+            assert "ervaringsdeskundige: 1 komt" in counts["text"]
 
             await move_to(driver, starts - timedelta(days=1) + timedelta(hours=-9, minutes=1))
             day_before = await next_document(sanne, "Herinnering: je afspraak", week["message_id"])

@@ -474,3 +474,43 @@ async def test_a_failing_retention_sweep_never_stops_the_outbox_tick(
     assert report.sent == 0
     assert "retention sweep failed" in caplog.text
     assert runtime.last_retention is not None  # tried; the next try is within the hour
+
+
+async def test_my_data_describes_the_bots_messages_in_words(db, clock, member, driver):
+    """The export once ended with the outbox's keys ("nudge:1:7: pending"); now in words."""
+    from storage.repositories import outbox
+
+    await joined(db, clock, member)
+    person = await person_of(db, member.user_id)
+    assert person is not None
+    due = clock() + timedelta(days=2)
+    async with db.write() as session:
+        await outbox.add_messages(
+            session,
+            [
+                {
+                    "purpose_key": key,
+                    "person_id": person.id,
+                    "chat_id": member.user_id,
+                    "payload": {},
+                    "due_at": due,
+                    "not_after": None,
+                }
+                for key in (f"reminder:1:{person.id}:168h", f"nudge:1:{person.id}")
+            ],
+        )
+    await member.say("/mijngegevens")
+
+    async def documents():
+        return [m for m in await driver.messages(member.user_id) if m.get("document")]
+
+    files = await eventually(documents, lambda found: len(found) >= 2)
+    readable = (await driver.file_bytes(files[0]["document"]["file_id"])).decode()
+    data = json.loads(await driver.file_bytes(files[1]["document"]["file_id"]))
+    assert (
+        "Herinnering aan een bijeenkomst, 7 dagen ervoor: nog niet verstuurd (gepland:" in readable
+    )
+    assert "Herinnering om de vragen af te maken: nog niet verstuurd" in readable
+    assert "reminder:" not in readable and "nudge:" not in readable and "pending" not in readable
+    described = {row["description"] for row in data["outbox"]}
+    assert "Herinnering om de vragen af te maken" in described

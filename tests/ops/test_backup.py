@@ -201,7 +201,7 @@ async def test_backup_while_members_answer_then_restore_after_loss(
     assert oct(target.stat().st_mode & 0o777) == "0o600"
 
     raw = target.read_bytes()
-    assert b"v1:test1:" in raw, "the search works: encrypted values are in the file"
+    assert b"v2:test1:" in raw, "the search works: encrypted values are in the file"
     for text in [*written, IN_FLIGHT]:
         assert text.encode() not in raw, text
         assert text.split(":")[1].encode() not in raw

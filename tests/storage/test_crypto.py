@@ -24,7 +24,7 @@ HERE = Place("answers", "value", "a" * 32)
 def test_round_trip(text: str):
     keyring = Keyring.parse(NEW)
     stored = keyring.encrypt(text, HERE)
-    assert stored.startswith("v1:new:")
+    assert stored.startswith("v2:new:")
     assert key_id_of(stored) == "new"
     assert text not in stored or not text
     assert keyring.decrypt(stored, HERE) == text
@@ -86,7 +86,7 @@ def test_a_value_relabelled_with_another_key_id_fails():
     same_secret = Keyring.parse(f"{entry},b:{entry.split(':', 1)[1]}")
     stored = Keyring.parse(entry).encrypt("geheim", HERE)
     with pytest.raises(DecryptionError):
-        same_secret.decrypt("v1:b:" + stored.removeprefix("v1:a:"), HERE)
+        same_secret.decrypt("v2:b:" + stored.removeprefix("v2:a:"), HERE)
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,7 @@ async def test_no_stored_text_reaches_the_file_or_the_dump(db: Database, databas
         )
         raw = dump.stdout
         assert b"Wat vond je?" in raw, "the search itself works: unencrypted text is found"
-        assert b"v1:test1:" in raw
+        assert b"v2:test1:" in raw
     for needle in _needles():
         assert needle not in raw, needle
 
@@ -132,6 +132,51 @@ async def test_a_value_moved_to_another_row_does_not_decrypt(db: Database):
         # The untouched row still reads.
         found = (await session.execute(select(Answer).where(Answer.id == ids[0]))).scalar_one()
         assert found.value in ANSWERS
+
+
+async def test_a_value_moved_with_its_row_key_to_another_owner_does_not_decrypt(db: Database):
+    """Copying value and row_key together once moved member A's answer to member B (and the
+    export credited it to B); the value is bound to its submission and question now."""
+    await _store_known_texts(db)
+    async with db.write() as session:
+        answers = (await session.execute(select(Answer).order_by(Answer.id))).scalars().all()
+        source = next(a for a in answers if a.submission_id != answers[-1].submission_id)
+        target = answers[-1]
+        await session.execute(
+            text(
+                "UPDATE answers SET value = (SELECT value FROM answers WHERE id = :a), "
+                "row_key = (SELECT row_key FROM answers WHERE id = :a) WHERE id = :b"
+            ),
+            {"a": source.id, "b": target.id},
+        )
+        await session.execute(
+            text(
+                "UPDATE people SET pseudonym = (SELECT pseudonym FROM people WHERE id = :a), "
+                "row_key = (SELECT row_key FROM people WHERE id = :a) WHERE id <> :a"
+            ),
+            {
+                "a": (
+                    await session.execute(select(Person.id).where(Person.pseudonym.is_not(None)))
+                ).scalar_one()
+            },
+        )
+    async with db.read() as session:
+        with pytest.raises(DecryptionError, match=r"answers\.value does not decrypt"):
+            (await session.execute(select(Answer.value).where(Answer.id == target.id))).all()
+        with pytest.raises(DecryptionError, match=r"people\.pseudonym does not decrypt"):
+            (await session.execute(select(Person.pseudonym))).all()
+        found = (await session.execute(select(Answer).where(Answer.id == source.id))).scalar_one()
+        assert found.value in ANSWERS  # the original still reads
+
+
+async def test_an_owner_column_of_a_row_with_encrypted_values_cannot_change(db: Database):
+    await _store_known_texts(db)
+    async with db.write() as session:
+        answer = (await session.execute(select(Answer).limit(1))).scalar_one()
+        question_ids = set((await session.execute(select(Answer.question_id))).scalars())
+        answer.question_id = max(question_ids) + 1000
+        with pytest.raises(crypto.EncryptionError, match="question_id of a stored row"):
+            await session.flush()
 
 
 async def test_plain_text_through_core_is_refused(db: Database):
@@ -219,7 +264,7 @@ def test_the_migration_encrypts_what_was_stored_before(
     assert PSEUDONYM.encode() not in raw
     with sqlite3.connect(tmp_path / "old.sqlite3") as connection:
         stored = connection.execute("SELECT pseudonym, row_key FROM people").fetchone()
-    assert stored[0].startswith("v1:test1:")
+    assert stored[0].startswith("v2:test1:")
     assert len(stored[1]) == 32
     with sqlite3.connect(tmp_path / "old.sqlite3") as connection:
         # people was rebuilt (pseudonym became TEXT): its children must not cascade away.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -195,3 +195,16 @@ def test_quarterly_series_is_the_first_wednesday() -> None:
         date(2027, 12, 1),
     ]
     assert {d.astimezone(AMS).time() for d in dates} == {time(19, 30)}
+
+
+@pytest.mark.parametrize(("days_after", "says"), [(1, "1 dag geleden"), (5, "5 dagen geleden")])
+def test_the_uitkomsten_reminder_counts_the_days_when_it_is_sent(days_after: int, says: str):
+    """Planned for day 3, but sent on day 5 (the bot was down): it says 5, and offers to start."""
+    held = datetime.fromisoformat(MEETING["starts_at"])
+    sent = held + timedelta(days=days_after)
+    payload = {"kind": "uitkomsten", "days": 3, **MEETING, "language": "nl", "discreet": True}
+    outgoing = compose(payload, AMS, sent)
+    assert says in _text(outgoing)
+    ((button,),) = outgoing.buttons
+    assert button.text == "Uitkomsten schrijven"
+    assert callbacks.decode(button.data) == callbacks.SummaryMeeting(MEETING["meeting_id"])

@@ -17,6 +17,7 @@ from storage.models import Role
 BOT_DIR = Path(texts.__file__).parent
 CATALOGS = {language: texts.catalog(language) for language in texts.LANGUAGES}
 KEYS = sorted(CATALOGS["nl"])
+PLURALS = {language: texts.plural_catalog(language) for language in texts.LANGUAGES}
 ALL_TEXTS = [(language, key) for language in texts.LANGUAGES for key in KEYS]
 
 # The members of each f-string key family used in code (f"invite.{error.reason}" …).
@@ -153,7 +154,11 @@ def test_every_key_used_in_code_exists() -> None:
 def test_every_key_shaped_literal_exists() -> None:
     found = _key_shaped_literals()
     assert "button.stale" in found  # chosen through a variable, so only this scan sees it
-    missing = {key: where for key, where in found.items() if key not in CATALOGS["nl"]}
+    missing = {
+        key: where
+        for key, where in found.items()
+        if key not in CATALOGS["nl"] and key not in PLURALS["nl"]
+    }
     assert missing == {}
 
 
@@ -249,3 +254,26 @@ def test_language_for(code: str | None, language: str) -> None:
 def test_t_accepts_any_telegram_language_code() -> None:
     assert texts.t("en-GB", "answer.saved") == CATALOGS["en"]["answer.saved"]
     assert texts.t("de", "answer.saved") == CATALOGS["nl"]["answer.saved"]
+
+
+def test_plural_texts_exist_in_both_languages_with_a_form_per_number() -> None:
+    assert PLURALS["nl"], "no msgid_plural entries"
+    assert set(PLURALS["nl"]) == set(PLURALS["en"])
+    for language, plurals in PLURALS.items():
+        for key, forms in plurals.items():
+            assert len(forms) == 2, (language, key)
+            assert all("{count}" in form for form in forms), (language, key)
+            assert {frozenset(texts.placeholders(f)) for f in forms} == {
+                frozenset(texts.placeholders(PLURALS["nl"][key][0]))
+            }, (language, key)
+            values = {k: v for k, v in _sample_values(forms[0]).items() if k != "count"}
+            for count in (1, 2):
+                parse_html(texts.tn(language, key, count, **values))
+
+
+@pytest.mark.parametrize(
+    ("count", "nl", "en"), [(1, "1 dag geleden", "1 day ago"), (5, "5 dagen geleden", "5 days ago")]
+)
+def test_a_number_meets_the_right_word(count: int, nl: str, en: str) -> None:
+    assert nl in texts.tn("nl", "uitkomsten.reminder", count, when="3 maart")
+    assert en in texts.tn("en", "uitkomsten.reminder", count, when="3 March")

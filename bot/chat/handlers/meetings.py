@@ -56,6 +56,14 @@ WEEK_KEYS = {
     LAST_WEEK: "meeting.week_last",
 }
 
+# How many gave each RSVP answer, in words that fit the number ("1 komt", "2 komen").
+SIGNUP_COUNTS = {
+    "yes": "signups.n_yes",
+    "no": "signups.n_no",
+    "maybe": "signups.n_maybe",
+    "none": "signups.n_none",
+}
+
 
 _TIME_ARG = re.compile(r"^\d{1,2}[:.]\d{2}$")
 
@@ -158,10 +166,10 @@ async def signups_command(update: Update, context: Context) -> None:
                     language,
                     "signups.line",
                     role=texts.t(language, f"role.{role}"),
-                    yes=tally["yes"],
-                    no=tally["no"],
-                    maybe=tally["maybe"],
-                    none=tally["none"],
+                    **{
+                        answer: texts.Markup(texts.tn(language, key, tally[answer]))
+                        for answer, key in SIGNUP_COUNTS.items()
+                    },
                 )
             )
         blocks.append("\n".join(lines))

@@ -27,6 +27,7 @@ from bot import texts
 from bot.actions import safety
 from bot.actions.safety import PrivacyChoices
 from bot.chat import callbacks
+from bot.chat.arrival import ArrivalQueue
 from bot.chat.handlers.common import Context, handling, language_of, reply
 from bot.chat.services import services
 from bot.domain.flood import Verdict
@@ -41,7 +42,11 @@ async def gate(update: Update, context: Context) -> None:
     if user is None:
         return
     found = services(context)
-    verdict = found.flood.check(user.id, found.monotonic())
+    queue = context.application.update_queue
+    # Counted when it arrived (see bot.chat.arrival); counted now only if it came another way.
+    verdict = queue.take_verdict(update) if isinstance(queue, ArrivalQueue) else None
+    if verdict is None:
+        verdict = found.flood.check(user.id, found.monotonic())
     if verdict is not Verdict.ALLOW:
         if verdict is Verdict.WARN:
             logger.info("update %s dropped: flood from one user", update.update_id)
@@ -103,7 +108,7 @@ async def wipe_chat(update: Update, context: Context) -> None:
     language = await language_of(update, context)
     lines = [texts.t(language, "wipe.done" if wiped_others else "wipe.nothing")]
     if wipe.too_old:
-        lines.append(texts.t(language, "wipe.too_old", count=wipe.too_old))
+        lines.append(texts.tn(language, "wipe.too_old", wipe.too_old))
     lines.append(texts.t(language, "wipe.how_to"))
     await reply(update, "\n\n".join(lines))
 

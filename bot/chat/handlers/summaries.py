@@ -201,9 +201,7 @@ async def step_pressed(update: Update, context: Context) -> None:
         await _show(update, context, language, step)
     elif press.action == SummaryAction.SUBMIT:
         await _ask_reviewers(context, submitted, document)
-        await reply(
-            update, texts.t(language, "uitkomsten.submitted", count=len(submitted.reviewers))
-        )
+        await reply(update, texts.tn(language, "uitkomsten.submitted", len(submitted.reviewers)))
     elif press.action == SummaryAction.REVIEW:
         await _send_documents(update, context, language, document)
         assert update.effective_chat is not None

@@ -27,7 +27,8 @@ from bot.playground.botapi.driver import DriverApi
 from bot.playground.botapi.errors import ApiError
 from bot.playground.botapi.faults import FaultKind, FaultRegistry
 from bot.playground.botapi.methods import METHODS, BotApiMethods
-from bot.playground.botapi.params import read_params
+from bot.playground.botapi.pacing import ChatPacing
+from bot.playground.botapi.params import Params, read_params
 from bot.playground.botapi.state import BotInfo, BotState, Persona, World
 from bot.playground.botapi.webhook import WebhookDelivery
 
@@ -54,8 +55,10 @@ class BotApiServer:
         static_dir: Path | None = None,
         callback_query_timeout: float = 15.0,
         webhook_backoff: float = 0.1,
+        chat_pacing: ChatPacing | None = None,
     ) -> None:
         self.world = World(clock)
+        self.chat_pacing = chat_pacing  # None: every call answered at once
         self.faults = FaultRegistry()
         self.webhooks = WebhookDelivery(self.world, first_backoff=webhook_backoff)
         self.methods = BotApiMethods(
@@ -177,6 +180,7 @@ class BotApiServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), fault.delay)
         try:
+            self._pace(spec.name, bot, params)
             result: Any = await spec.func(self.methods, bot, params)
             response = web.json_response({"ok": True, "result": result})
         except ApiError as exc:
@@ -187,6 +191,19 @@ class BotApiServer:
                 request.transport.abort()
             raise asyncio.CancelledError
         return response
+
+    def _pace(self, method: str, bot: BotState, params: Params) -> None:
+        """Answer 429 for a message to a chat that is over Telegram's per-chat pace."""
+        if self.chat_pacing is None or not method.lower().startswith(("send", "copy", "forward")):
+            return
+        if method.lower() == "sendchataction":
+            return
+        chat_id = params.raw("chat_id")
+        try:
+            chat = int(chat_id)
+        except (TypeError, ValueError):
+            return
+        self.chat_pacing.take(bot.info.id, chat)
 
     async def handle_file(self, request: web.Request) -> web.StreamResponse:
         """Serve a file download."""

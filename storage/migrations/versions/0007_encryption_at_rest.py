@@ -1,8 +1,9 @@
 """Encrypt free text at rest: a random row_key per row, stored texts encrypted in place.
 
-Pseudonyms, meeting notes, answers and quote texts become ``v1:<key id>:…`` values (see
-storage/crypto.py). Existing plain texts need the key: from the keyring the ``samenkracht``
-command installed (which also finds the playground's key file), else SAMENKRACHT_ENCRYPTION_KEY.
+Pseudonyms, meeting notes, answers and quote texts become ``v1:<key id>:…`` values (the first
+format, bound to the row_key only; migration 0010 re-binds them to their owner too). Existing
+plain texts need the key: from the keyring the ``samenkracht`` command installed (which also
+finds the playground's key file), else SAMENKRACHT_ENCRYPTION_KEY.
 
 SQLite keeps the ``''`` server default of ``row_key`` (``ADD COLUMN … NOT NULL`` needs one);
 every insert through the models sets a random one. env.py turns foreign keys off during
@@ -108,7 +109,12 @@ def upgrade() -> None:
     keyring = _keyring_for(connection, "encrypts")
     if keyring is not None:
         for table, column in ENCRYPTED:
-            _rewrite(connection, table, column, lambda value, place: keyring.encrypt(value, place))
+            _rewrite(
+                connection,
+                table,
+                column,
+                lambda value, place: keyring.encrypt(value, place, legacy=True),
+            )
 
 
 def downgrade() -> None:
@@ -116,7 +122,12 @@ def downgrade() -> None:
     keyring = _keyring_for(connection, "decrypts")
     if keyring is not None:
         for table, column in ENCRYPTED:
-            _rewrite(connection, table, column, lambda value, place: keyring.decrypt(value, place))
+            _rewrite(
+                connection,
+                table,
+                column,
+                lambda value, place: keyring.decrypt(value, place, legacy=True),
+            )
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.alter_column(
             "pseudonym",
