@@ -10,7 +10,9 @@ import base64
 import hashlib
 import hmac
 import logging
+import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -101,6 +103,13 @@ class Settings(BaseSettings):
     # per bot. 0 switches the limiter off — only against a local Bot API server, e.g. to
     # measure the bot's own cost in the benchmarks (a 429 is still waited out).
     send_rate_limit: float = Field(default=30.0, ge=0, le=30)
+    # Operations (bot.ops): log lines as text or one JSON object per line; where a polling or
+    # playground process serves /healthz, /metrics and security.txt (webhook mode: its own
+    # port); the security.txt contact (mailto: or https:) and its expiry (ISO date or time).
+    log_format: Literal["text", "json"] = "text"
+    health_listen: str | None = None
+    security_contact: str | None = None
+    security_expires: datetime | None = None
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -162,6 +171,46 @@ class Settings(BaseSettings):
             load_logo(value, "")
         except RenderError as error:
             raise ValueError(str(error).removeprefix("the logo ")) from None
+        return value
+
+    @field_validator("health_listen")
+    @classmethod
+    def _health_listen_shape(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        parse_listen(value)
+        return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("security_contact")
+    @classmethod
+    def _contact_shape(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("mailto:", "https://", "tel:")) or any(c in value for c in "\r\n"):
+            raise ValueError("must be one mailto:, https:// or tel: URI (RFC 9116)")
+        return value
+
+    @field_validator("security_expires", mode="before")
+    @classmethod
+    def _expires_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if isinstance(value, str) and len(value.strip()) == 10:  # a date: its end, in UTC
+            return f"{value.strip()}T23:59:59+00:00"
+        return value
+
+    @field_validator("security_expires")
+    @classmethod
+    def _expires_aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must give a time zone (e.g. 2027-06-30T00:00:00+00:00) or a date")
         return value
 
     @field_validator("samenkracht_retention_months")
@@ -254,7 +303,15 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning a validation error into one clear ConfigurationError."""
+    """Read the settings, turning a validation error into one clear ConfigurationError.
+
+    Besides the environment and ``.env``: one file per setting in ``$CREDENTIALS_DIRECTORY``
+    (systemd's ``LoadCredential=``, or ``/run/secrets`` of compose secrets), named like the
+    setting in lower case (``samenkracht_encryption_key``); the environment wins.
+    """
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if credentials and Path(credentials).is_dir():
+        overrides = {"_secrets_dir": credentials, **overrides}
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:

@@ -48,8 +48,12 @@ class OutageLog:
         self.component = component
         self.down = False
 
+    # Failed database calls of this process, all components together (``/metrics`` reads it).
+    failures = 0
+
     def trouble(self, where: str, error: BaseException) -> None:
         """Note a failed database call; log only the first of an outage (no traceback)."""
+        OutageLog.failures += 1
         if not self.down:
             self.down = True
             logger.error(

@@ -24,6 +24,7 @@ from telegram.request import HTTPXRequest, RequestData
 
 from bot.chat.outage import DatabaseUnavailable, outage
 from bot.clock import Clock
+from bot.ops import metrics
 from storage.engine import Database
 from storage.outage import OutageLog, is_unreachable, keep_trying
 from storage.repositories import updates
@@ -162,6 +163,7 @@ class InboxApplication(Application):  # type: ignore[type-arg]
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
+        metrics.UPDATES_HANDLED.inc()
         if isinstance(update, Update) and self.inbox_db is not None:
             self._inbox_handled.append(update.update_id)
             if self._inbox_marker is None or self._inbox_marker.done():

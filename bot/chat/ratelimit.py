@@ -21,6 +21,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 from bot.chat.chatlog import ChatRecorder, sent_messages
+from bot.ops import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class RetryingRateLimiter(AIORateLimiter):
         while True:
             try:
                 result = await self._limited(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
+                    _counting_429(callback), args, kwargs, endpoint, data, rate_limit_args
                 )
                 if self.recorder is not None:
                     for chat_id, message_id in sent_messages(endpoint, result):
@@ -78,6 +79,7 @@ class RetryingRateLimiter(AIORateLimiter):
                 transient = type(error) in (NetworkError, TimedOut)
                 if not transient or endpoint in _NOT_RETRIED or attempt >= self.attempts:
                     raise
+                metrics.SEND_RETRIES.labels(reason="network").inc()
                 delay = self.backoff * 2 ** (attempt - 1)
                 logger.warning(
                     "Bot API %s failed (%s), retry %d in %.2fs",
@@ -144,6 +146,21 @@ def _private_chat(data: dict[str, Any]) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if number is not None and number > 0 else None
+
+
+def _counting_429(
+    callback: Callable[..., Coroutine[Any, Any, Any]],
+) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """The call, counting each 429 (the limiter waits ``retry_after`` and tries again)."""
+
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter:
+            metrics.SEND_RETRIES.labels(reason="429").inc()
+            raise
+
+    return call
 
 
 def _late_callback_answer(endpoint: str, error: BadRequest) -> bool:

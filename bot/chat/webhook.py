@@ -38,6 +38,7 @@ from bot.chat.worker import stop_claiming
 from bot.clock import Clock
 from bot.errors import ConfigurationError
 from bot.ops.health import check_health
+from bot.ops.healthserver import add_routes as add_ops_routes
 from bot.settings import Settings
 from storage.engine import Database
 from storage.repositories import cluster, updates
@@ -94,7 +95,9 @@ class WebhookServer:
         secret: str,
         replay_after: timedelta,
         sweep: bool = True,
+        settings: Settings | None = None,
     ) -> None:
+        self.settings = settings
         self.application = application
         self.db = db
         self.clock = clock
@@ -112,6 +115,8 @@ class WebhookServer:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post(self.path, self.receive)
         app.router.add_get("/healthz", self.healthz)
+        if self.settings is not None:  # /metrics and security.txt
+            add_ops_routes(app, self.db, self.clock, self.settings, healthz=False)
         return app
 
     async def start(self, sock: socket.socket) -> None:
@@ -246,6 +251,7 @@ async def run_webhook_until_stopped(
         secret=secret,
         replay_after=timedelta(seconds=settings.webhook_replay_after_seconds),
         sweep=sweep,
+        settings=settings,
     )
     sock = sock or listening_socket(*listen)
     async with application:

@@ -23,6 +23,7 @@ from bot.chat.delivery import SummaryFiles, TelegramSender, outbox_bot
 from bot.chat.services import Services
 from bot.clock import system_clock
 from bot.errors import ConfigurationError
+from bot.ops import metrics
 from bot.settings import Settings
 from scheduler import retention
 from scheduler.outbox import DrainReport, OutboxWorker
@@ -110,7 +111,11 @@ async def tick(application: AppType, *, sync: bool | None = None) -> DrainReport
     if sync if sync is not None else due_for_sync:
         await _plan(runtime, now)
     await _retention(runtime, now)
-    return await runtime.worker.drain()
+    report = await runtime.worker.drain()
+    metrics.OUTBOX_SENT.inc(report.sent)
+    metrics.OUTBOX_AMBIGUOUS.inc(report.ambiguous)
+    metrics.OUTBOX_RETRIED.inc(report.retried)
+    return report
 
 
 async def _plan(runtime: OutboxRuntime, now: datetime) -> None:

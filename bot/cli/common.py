@@ -30,10 +30,14 @@ T = TypeVar("T")
 def configure_logging(settings: Settings) -> None:
     """Log lines with time, level and logger; secrets and what members write are redacted."""
     from bot.ops import redaction
+    from bot.ops.logformat import formatter
 
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    root = logging.getLogger()
+    if not root.handlers:  # as logging.basicConfig: leave a configured logging alone
+        handler = logging.StreamHandler()
+        handler.setFormatter(formatter(settings.log_format))  # LOG_FORMAT: text or json
+        root.addHandler(handler)
+        root.setLevel(settings.log_level)
     for noisy in (
         *("httpx", "httpcore", "aiohttp.access", "apscheduler", "alembic"),
         *("sqlalchemy", "aiosqlite"),

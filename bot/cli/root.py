@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import keys, meetings, outbox, privacy, rounds, running, setup, summaries
+from bot.cli import backup, keys, meetings, outbox, privacy, rounds, running, setup, summaries
 from bot.cli.common import clear_errors, configure_logging
 from bot.ops.keys import install_encryption
 from bot.settings import load_settings
@@ -47,3 +47,5 @@ for command in (
     keys.keys,
 ):
     main.add_command(command)
+running.db.add_command(backup.db_backup)
+running.db.add_command(backup.db_restore)

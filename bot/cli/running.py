@@ -10,6 +10,8 @@ import asyncio
 import json
 import logging
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 import click
 
@@ -17,7 +19,9 @@ from bot.chat.app import build_application, run_polling_until_stopped
 from bot.cli.common import clear_errors, open_database, run_async, settings_of
 from bot.clock import system_clock
 from bot.errors import ConfigurationError
+from bot.ops import securitytxt
 from bot.ops.health import Health, check_health
+from bot.ops.healthserver import HealthServer
 from bot.ops.keys import check_encryption, encryption_keyring, invite_key
 from bot.settings import Settings, load_settings
 from storage import crypto
@@ -40,15 +44,16 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
     # A missing key is one clear line now, not an error at the first answer; the migration
     # and the check below use the same keys.
     crypto.use_keyring(encryption_keyring(settings))
+    securitytxt.warn_if_expired(settings, system_clock())
     upgrade(settings.database_url)
     asyncio.run(_check_keys(settings))
     if settings.telegram_bot_token is None:
         from bot.playground.run import run_playground
 
-        asyncio.run(run_playground(settings))
+        asyncio.run(_with_health_server(settings, run_playground(settings)))
         return 0
     if not webhook:
-        asyncio.run(_run_on_telegram(settings))
+        asyncio.run(_with_health_server(settings, _run_on_telegram(settings)))
         return 0
     assert settings.webhook_url is not None
     if settings.webhook_workers > 1:
@@ -75,6 +80,24 @@ def check_region_templates(settings: Settings) -> tuple[str, ...]:
         return check_templates(settings.samenkracht_templates_dir)
     except RenderError as error:
         raise ConfigurationError(str(error)) from None
+
+
+async def _with_health_server(settings: Settings, main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` with /healthz and /metrics on HEALTH_LISTEN, when that is set."""
+    if settings.health_listen is None:
+        await main
+        return
+    server = HealthServer(settings, system_clock)
+    try:
+        await server.start()
+    except BaseException:
+        main.close()
+        await server.stop()
+        raise
+    try:
+        await main
+    finally:
+        await server.stop()
 
 
 def _check_webhook_settings(settings: Settings) -> None:

@@ -1,1 +1,1 @@
-"""What belongs to an installation: keys, health, the worker supervisor, log redaction."""
+"""What belongs to an installation: keys, health, metrics, backups, supervisor, logs."""

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import signal
 import uuid
 from pathlib import Path
+
+import pytest
 
 from bot.playground.botapi import BotApiServer
 from bot.playground.driver_client import DriverClient
@@ -29,8 +32,9 @@ from support import (
 TOKEN = "7770002:log-capture-token-under-test"
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_debug_logs_of_a_whole_run_hold_no_secret_and_nothing_a_member_wrote(
-    tmp_path: Path,
+    tmp_path: Path, log_format: str
 ) -> None:
     marker = uuid.uuid4().hex[:10]
     answers = [
@@ -54,6 +58,7 @@ async def test_debug_logs_of_a_whole_run_hold_no_secret_and_nothing_a_member_wro
         SAMENKRACHT_ENCRYPTION_KEY=ENCRYPTION_KEY,
         LOG_LEVEL="DEBUG",
         SAMENKRACHT_LIBRARY_LOG_LEVEL="DEBUG",
+        LOG_FORMAT=log_format,
     )
     log_path = tmp_path / "bot.log"
     try:
@@ -85,9 +90,17 @@ async def test_debug_logs_of_a_whole_run_hold_no_secret_and_nothing_a_member_wro
         await server.stop()
 
     text = log_path.read_text(encoding="utf-8", errors="replace")
+    if log_format == "json":  # one JSON object per line, nothing else
+        records = [json.loads(line) for line in text.splitlines()]
+        assert all(
+            set(r) <= {"timestamp", "level", "logger", "message", "exc_info"} for r in records
+        )
+        seen = {f"{r['level']} {r['logger']}" for r in records}
+    else:
+        seen = set(text.splitlines())
     # The capture is real: every chatty library logged at DEBUG.
     for logger_name in ("DEBUG telegram.", "DEBUG httpcore", "httpx", "sqlalchemy.engine"):
-        assert logger_name in text, f"no {logger_name} lines captured"
+        assert any(logger_name in line for line in seen), f"no {logger_name} lines captured"
     assert "Calling Bot API endpoint `sendMessage`" in text
 
     _, _, key = ENCRYPTION_KEY.partition(":")

@@ -42,6 +42,7 @@ from bot.chat.handlers.screens import (
     show_in_chat,
 )
 from bot.chat.services import services
+from bot.ops import metrics
 from storage.repositories import cluster
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ async def answer(update: Update, context: Context) -> None:
             session, _user_id(update), message.text, message.message_id, found.clock()
         )
     stored = outcome.saved or outcome.collecting
+    if stored:
+        metrics.ANSWERS_STORED.inc()
     choices = await chat_choices_of(update, context)  # read in the transaction above
     if stored and choices is not None and choices.wipe_answers_from_chat:
         # Only now, with the answer committed: delete the member's message from the chat.

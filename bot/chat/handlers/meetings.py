@@ -230,17 +230,17 @@ async def _mark_choice(press: Pressed[callbacks.RsvpChoice]) -> None:
     markup = getattr(message, "reply_markup", None)
     if query is None or not isinstance(markup, InlineKeyboardMarkup):
         return
-    rows = []
-    for row in markup.inline_keyboard:
-        buttons = []
-        for found in row:
-            raw = found.callback_data
-            data = callbacks.decode(raw) if isinstance(raw, str) and raw else None
-            text = found.text.removeprefix(CHOSEN)
-            if isinstance(data, callbacks.RsvpChoice) and data.response == press.data.response:
-                text = CHOSEN + text
-            buttons.append(InlineKeyboardButton(text, callback_data=found.callback_data))
-        rows.append(buttons)
+    chosen = callbacks.encode(press.data)
+    rows = [
+        [
+            InlineKeyboardButton(
+                (CHOSEN if found.callback_data == chosen else "") + found.text.removeprefix(CHOSEN),
+                callback_data=found.callback_data,
+            )
+            for found in row
+        ]
+        for row in markup.inline_keyboard
+    ]
     try:
         await query.edit_message_reply_markup(reply_markup=InlineKeyboardMarkup(rows))
     except BadRequest as error:  # pressed the same answer again: nothing to change
