@@ -21,6 +21,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 from bot.chat.chatlog import ChatRecorder, sent_messages
+from bot.chat.concurrency import MemberLocks
 from bot.ops import metrics
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class RetryingRateLimiter(AIORateLimiter):
         self.backoff = backoff
         self.max_retries = max_retries
         self._chat_paused_until: dict[int, float] = {}  # private chat id → loop time
+        self._chat_turns = MemberLocks()
         # Set by the app factory: sees the id of every message sent to a private chat.
         self.recorder: ChatRecorder | None = None
 
@@ -106,6 +108,20 @@ class RetryingRateLimiter(AIORateLimiter):
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
+        # One call at a time per chat: after a 429 the waiting calls go one by one, instead of
+        # all waking together, meeting the pace again and using up their retries.
+        async with self._chat_turns.hold(chat_id):
+            return await self._in_turn(chat_id, callback, args, kwargs, data, rate_limit_args)
+
+    async def _in_turn(
+        self,
+        chat_id: int,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         retries = rate_limit_args or self.max_retries
         loop = asyncio.get_running_loop()
         for attempt in range(retries + 1):

@@ -10,6 +10,7 @@ flood control counts on arrival and a 429 pauses only the chat it was for. Real 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -44,10 +45,14 @@ async def test_one_members_flood_is_throttled_and_does_not_hold_up_the_others(
         await other.join(await make_invite(db, clock, scenario.group_id))
     flooder = Member(driver, user_id=860001)  # a stranger: each message earns one reply
 
+    flood_took: list[float] = []
+
     async def flood() -> None:
+        started = time.monotonic()
         for n in range(FLOOD):
             await flooder.say(f"hallo {n}")
-            await asyncio.sleep(0.1)  # 100 messages in about 10 seconds
+            await asyncio.sleep(0.1)  # 100 messages in about 10 seconds (longer when busy)
+        flood_took.append(time.monotonic() - started)
 
     async def answer(other: Member) -> None:
         for number in (1, 2, 3):
@@ -66,7 +71,11 @@ async def test_one_members_flood_is_throttled_and_does_not_hold_up_the_others(
     )
     assert said(bot, "Even rustig aan") >= 1  # told to slow down (once per closed window)
     assert replies_so_far < 30, "the others waited for the flooder's backlog"
-    assert said(bot, "Ik ken je nog niet") < FLOOD // 2  # most of the flood is dropped
+    # The gate lets 30 through per 10-second window and then closes for 10 seconds: most of the
+    # flood is dropped (on a busy machine the flood lasts longer, so more windows open).
+    windows = 1 + int(flood_took[0] // 10)
+    allowed = said(bot, "Ik ken je nog niet")
+    assert allowed <= 30 * windows and allowed < FLOOD
     # The flooder's chat met Telegram's pace again and again (429s), and still the others
     # finished first: a 429 pauses only the chat it was for.
     pacing = botapi.chat_pacing

@@ -12,7 +12,7 @@ import logging
 from typing import cast
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -53,7 +53,10 @@ async def gate(update: Update, context: Context) -> None:
             logger.info("update %s dropped: flood from one user", update.update_id)
             if chat is not None and chat.type == "private":
                 language = texts.language_for(user.language_code)
-                await chat.send_message(texts.t(language, "flood.slow_down"))
+                try:
+                    await chat.send_message(texts.t(language, "flood.slow_down"))
+                except RetryAfter:  # the chat is still over Telegram's pace: the flood goes on
+                    logger.info("update %s: could not say 'slow down' yet", update.update_id)
         raise ApplicationHandlerStop
     message = update.message
     private = chat is not None and chat.type == "private"
