@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
@@ -25,6 +26,9 @@ from bot.chat.concurrency import MemberLocks
 from bot.ops import metrics
 
 logger = logging.getLogger(__name__)
+
+Result = bool | dict[str, Any] | list[dict[str, Any]]
+Callback = Callable[..., Coroutine[Any, Any, Result]]
 
 _NOT_RETRIED = frozenset({"getUpdates", "getupdates"})
 
@@ -52,13 +56,13 @@ class RetryingRateLimiter(AIORateLimiter):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        callback: Callback,
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+    ) -> Result:
         attempt = 1
         while True:
             try:
@@ -95,13 +99,13 @@ class RetryingRateLimiter(AIORateLimiter):
 
     async def _limited(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        callback: Callback,
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+    ) -> Result:
         """Run one call within the limits; a 429 in a private chat pauses that chat only."""
         chat_id = _private_chat(data)
         if chat_id is None:
@@ -110,19 +114,22 @@ class RetryingRateLimiter(AIORateLimiter):
             )
         # One call at a time per chat: after a 429 the waiting calls go one by one, instead of
         # all waking together, meeting the pace again and using up their retries.
+        call = partial(
+            # The overall limit (and a bot-wide pause) as python-telegram-bot applies them.
+            self._run_request,
+            chat=True,
+            group=False,
+            allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
+            callback=callback,
+            args=args,
+            kwargs=kwargs,
+        )
         async with self._chat_turns.hold(chat_id):
-            return await self._in_turn(chat_id, callback, args, kwargs, data, rate_limit_args)
+            return await self._in_turn(chat_id, call, rate_limit_args or self.max_retries)
 
     async def _in_turn(
-        self,
-        chat_id: int,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        retries = rate_limit_args or self.max_retries
+        self, chat_id: int, call: Callable[[], Awaitable[Result]], retries: int
+    ) -> Result:
         loop = asyncio.get_running_loop()
         for attempt in range(retries + 1):
             paused = self._chat_paused_until.get(chat_id, 0.0) - loop.time()
@@ -131,15 +138,7 @@ class RetryingRateLimiter(AIORateLimiter):
             else:
                 self._chat_paused_until.pop(chat_id, None)
             try:
-                # The overall limit (and a bot-wide pause) as python-telegram-bot applies them.
-                return await self._run_request(
-                    chat=True,
-                    group=False,
-                    allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
-                    callback=callback,
-                    args=args,
-                    kwargs=kwargs,
-                )
+                return await call()
             except RetryAfter as error:
                 if attempt == retries:
                     raise
